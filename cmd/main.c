@@ -1,0 +1,2 @@
+#include "cmd/serve/serve.h"
+int main(void) { return 0; }

@@ -1,0 +1,85 @@
+/* test_base.c: unit tests for engine/base (buffers, suggestions, integer parsing). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/base/base.h"
+
+static void buf_appends_and_caps(void **state) {
+  (void)state;
+  struct lc_buf b;
+  lc_buf_init(&b, 8);
+  assert_int_equal(lc_buf_puts(&b, "hello"), 0);
+  assert_int_equal(lc_buf_puts(&b, "abcd"), LC_ETOOBIG);
+  assert_string_equal(b.data, "hello");
+  assert_int_equal(lc_buf_printf(&b, "%d", 123), 0);
+  assert_string_equal(b.data, "hello123");
+  lc_buf_consume(&b, 5);
+  assert_string_equal(b.data, "123");
+  assert_int_equal(b.len, 3);
+  lc_buf_release(&b);
+}
+
+static void buf_grows_past_small_sizes(void **state) {
+  (void)state;
+  struct lc_buf b;
+  lc_buf_init(&b, 0);
+  for (int i = 0; i < 1000; i++) assert_int_equal(lc_buf_printf(&b, "%04d", i), 0);
+  assert_int_equal(b.len, 4000);
+  assert_memory_equal(b.data + 3996, "0999", 4);
+  char *s = lc_buf_steal(&b);
+  assert_null(b.data);
+  free(s);
+}
+
+static void buf_json_string_escapes(void **state) {
+  (void)state;
+  struct lc_buf b;
+  lc_buf_init(&b, 0);
+  const char in[] = "a\"b\\c\nd\x01";
+  assert_int_equal(lc_buf_json_string(&b, in, sizeof in - 1), 0);
+  assert_string_equal(b.data, "\"a\\\"b\\\\c\\nd\\u0001\"");
+  lc_buf_release(&b);
+  lc_buf_init(&b, 4);
+  assert_int_equal(lc_buf_json_string(&b, "abcdef", 6), LC_ETOOBIG);
+  assert_int_equal(b.len, 0);
+  lc_buf_release(&b);
+}
+
+static void suggest_finds_near_words(void **state) {
+  (void)state;
+  static const char *const cmds[] = {"run", "check", "graph", "schema", "serve", NULL};
+  assert_string_equal(lc_suggest("chek", cmds), "check");
+  assert_string_equal(lc_suggest("serv", cmds), "serve");
+  assert_string_equal(lc_suggest("grahp", cmds), "graph");
+  assert_null(lc_suggest("banana", cmds));
+  assert_int_equal(lc_edit_distance("think_time", "thinktime"), 1);
+  assert_int_equal(lc_edit_distance("", "abc"), 3);
+}
+
+static void parse_uint_is_strict(void **state) {
+  (void)state;
+  uint64_t v = 0;
+  assert_int_equal(lc_parse_uint("600000", 6, 600000, &v), 0);
+  assert_int_equal(v, 600000);
+  assert_int_equal(lc_parse_uint("600001", 6, 600000, &v), LC_EINVAL);
+  assert_int_equal(lc_parse_uint("12a", 3, 1000, &v), LC_EINVAL);
+  assert_int_equal(lc_parse_uint("", 0, 1000, &v), LC_EINVAL);
+  assert_int_equal(lc_parse_uint("-1", 2, 1000, &v), LC_EINVAL);
+  assert_int_equal(lc_parse_uint("99999999999999999999", 20, UINT64_MAX, &v), LC_EINVAL);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(buf_appends_and_caps),
+      cmocka_unit_test(buf_grows_past_small_sizes),
+      cmocka_unit_test(buf_json_string_escapes),
+      cmocka_unit_test(suggest_finds_near_words),
+      cmocka_unit_test(parse_uint_is_strict),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
