@@ -198,17 +198,19 @@ size_t lc_edit_distance(const char *a, const char *b) {
 
 const char *lc_suggest(const char *word, const char *const *candidates) {
   size_t len = strlen(word);
-  size_t limit = len / 3 > 1 ? len / 3 : 1;
   const char *best = NULL;
   size_t best_d = (size_t)-1;
   for (size_t i = 0; candidates[i]; i++) {
     size_t d = lc_edit_distance(word, candidates[i]);
-    if (d < best_d) {
+    size_t clen = strlen(candidates[i]);
+    size_t longer = clen > len ? clen : len;
+    size_t limit = longer / 3 > 1 ? longer / 3 : 1;
+    if (d <= limit && d < best_d) {
       best_d = d;
       best = candidates[i];
     }
   }
-  return best_d <= limit ? best : NULL;
+  return best;
 }
 
 int lc_parse_uint(const char *s, size_t n, uint64_t max, uint64_t *out) {

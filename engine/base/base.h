@@ -72,7 +72,7 @@ const char *lc_strerror(int err);
 /* Edit distance (optimal string alignment, ASCII case-insensitive). */
 size_t lc_edit_distance(const char *a, const char *b);
 /* The candidate closest to `word` if it is close enough to be a likely misspelling
- * (distance <= max(1, len/3)), else NULL. `candidates` ends with NULL. Returns a pointer into
+ * (distance <= max(1, len/3), len being the longer of the two), else NULL. `candidates` ends with NULL. Returns a pointer into
  * `candidates`. */
 const char *lc_suggest(const char *word, const char *const *candidates);
 
