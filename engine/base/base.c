@@ -226,3 +226,57 @@ int lc_parse_uint(const char *s, size_t n, uint64_t max, uint64_t *out) {
   *out = v;
   return 0;
 }
+
+struct lc_arena_block {
+  struct lc_arena_block *next;
+  size_t used, size;
+  max_align_t data[];
+};
+
+enum { ARENA_BLOCK = 16384 };
+
+void lc_arena_init(struct lc_arena *a) { a->head = NULL; }
+
+void lc_arena_release(struct lc_arena *a) {
+  struct lc_arena_block *b = a->head;
+  while (b) {
+    struct lc_arena_block *next = b->next;
+    free(b);
+    b = next;
+  }
+  a->head = NULL;
+}
+
+void *lc_arena_alloc(struct lc_arena *a, size_t n) {
+  size_t align = sizeof(max_align_t);
+  n = (n + align - 1) / align * align;
+  if (n == 0) n = align;
+  struct lc_arena_block *b = a->head;
+  if (!b || b->size - b->used < n) {
+    size_t size = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+    b = lc_xmalloc(sizeof *b + size);
+    b->used = 0;
+    b->size = size;
+    if (n > ARENA_BLOCK && a->head) {
+      /* a big one-off block goes behind the current one, which keeps its free space */
+      b->next = a->head->next;
+      a->head->next = b;
+    } else {
+      b->next = a->head;
+      a->head = b;
+    }
+  }
+  void *p = (char *)b->data + b->used;
+  b->used += n;
+  memset(p, 0, n);
+  return p;
+}
+
+char *lc_arena_strndup(struct lc_arena *a, const char *s, size_t n) {
+  char *d = lc_arena_alloc(a, n + 1);
+  memcpy(d, s, n);
+  d[n] = '\0';
+  return d;
+}
+
+char *lc_arena_strdup(struct lc_arena *a, const char *s) { return lc_arena_strndup(a, s, strlen(s)); }

@@ -58,6 +58,18 @@ void lc_buf_reset(struct lc_buf *b);
 /* Hands the string to the caller (who frees it) and leaves the buffer empty. */
 char *lc_buf_steal(struct lc_buf *b);
 
+/* An arena: many small allocations freed at once (h2o's mem pool). Blocks of at least 16 KB;
+ * a request larger than a block gets a block of its own. Memory is zeroed. */
+struct lc_arena_block;
+struct lc_arena {
+  struct lc_arena_block *head;
+};
+void lc_arena_init(struct lc_arena *a);
+void lc_arena_release(struct lc_arena *a);
+void *lc_arena_alloc(struct lc_arena *a, size_t n);
+char *lc_arena_strndup(struct lc_arena *a, const char *s, size_t n);
+char *lc_arena_strdup(struct lc_arena *a, const char *s);
+
 /* Error codes: 0 or negative. */
 enum {
   LC_OK = 0,

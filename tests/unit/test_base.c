@@ -73,6 +73,29 @@ static void parse_uint_is_strict(void **state) {
   assert_int_equal(lc_parse_uint("99999999999999999999", 20, UINT64_MAX, &v), LC_EINVAL);
 }
 
+static void arena_allocates_aligned_zeroed_memory(void **state) {
+  (void)state;
+  struct lc_arena a;
+  lc_arena_init(&a);
+  char *prev = NULL;
+  for (int i = 0; i < 5000; i++) {
+    char *p = lc_arena_alloc(&a, (size_t)(i % 37) + 1);
+    assert_int_equal((uintptr_t)p % sizeof(max_align_t), 0);
+    for (int k = 0; k < (i % 37) + 1; k++) assert_int_equal(p[k], 0);
+    memset(p, 0xab, (size_t)(i % 37) + 1);
+    assert_ptr_not_equal(p, prev);
+    prev = p;
+  }
+  char *big = lc_arena_alloc(&a, 100000);
+  memset(big, 1, 100000);
+  char *after = lc_arena_alloc(&a, 8);
+  assert_true(after < big || after >= big + 100000);
+  assert_string_equal(lc_arena_strdup(&a, "plan"), "plan");
+  assert_string_equal(lc_arena_strndup(&a, "planet", 4), "plan");
+  lc_arena_release(&a);
+  assert_null(a.head);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(buf_appends_and_caps),
@@ -80,6 +103,7 @@ int main(void) {
       cmocka_unit_test(buf_json_string_escapes),
       cmocka_unit_test(suggest_finds_near_words),
       cmocka_unit_test(parse_uint_is_strict),
+      cmocka_unit_test(arena_allocates_aligned_zeroed_memory),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

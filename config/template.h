@@ -1,0 +1,38 @@
+/* template.h: `{{ expr }}` templates, compiled at load into segments of literal text and
+ * parsed expressions, so that rendering at run time only walks the segments. A stray `}}`
+ * is literal text (JSON bodies end with it); a `{{` without its `}}` is an error. A literal
+ * `{{` is written `{{ '{{' }}`. */
+#ifndef LC_TEMPLATE_H
+#define LC_TEMPLATE_H
+
+#include <stddef.h>
+
+#include "config/expr.h"
+
+enum lc_tpl_seg_kind { LC_TPL_TEXT, LC_TPL_EXPR };
+
+/* How a rendered expression is escaped where it lands (set by the compiler): as is, inside a
+ * JSON string literal, or percent-encoded for a URL query or form value. */
+enum lc_tpl_escape { LC_ESC_NONE, LC_ESC_JSON, LC_ESC_URL };
+
+struct lc_tpl_seg {
+  enum lc_tpl_seg_kind kind;
+  enum lc_tpl_escape escape;
+  char *text;            /* LC_TPL_TEXT: the literal bytes (NUL-terminated copy) */
+  size_t len;
+  struct lc_expr *expr;  /* LC_TPL_EXPR */
+};
+
+struct lc_tpl {
+  struct lc_tpl_seg *segs;
+  size_t n;
+};
+
+/* Compiles s[0..n). Returns the template (free with lc_tpl_free) or NULL with *err set; error
+ * offsets are byte offsets into s. */
+struct lc_tpl *lc_tpl_parse(const char *s, size_t n, struct lc_expr_error *err);
+void lc_tpl_free(struct lc_tpl *t);
+/* 1 when the template has no `{{ }}` (its one segment, if any, is the whole text). */
+int lc_tpl_is_literal(const struct lc_tpl *t);
+
+#endif
