@@ -15,7 +15,7 @@ static const struct lc_opt serve_opts[] = {
 };
 
 static int serve_run(const struct lc_command *self, int argc, char **argv) {
-  struct lc_serve_opts so = {"127.0.0.1", 8080, 0, NULL};
+  struct lc_serve_opts so = {.host = "127.0.0.1", .port = 8080};
   struct lc_opts p;
   const char *v;
   long long port;

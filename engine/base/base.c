@@ -248,7 +248,7 @@ void lc_arena_release(struct lc_arena *a) {
 }
 
 void *lc_arena_alloc(struct lc_arena *a, size_t n) {
-  size_t align = sizeof(max_align_t);
+  size_t align = _Alignof(max_align_t);
   n = (n + align - 1) / align * align;
   if (n == 0) n = align;
   struct lc_arena_block *b = a->head;

@@ -80,7 +80,7 @@ static void arena_allocates_aligned_zeroed_memory(void **state) {
   char *prev = NULL;
   for (int i = 0; i < 5000; i++) {
     char *p = lc_arena_alloc(&a, (size_t)(i % 37) + 1);
-    assert_int_equal((uintptr_t)p % sizeof(max_align_t), 0);
+    assert_int_equal((uintptr_t)p % _Alignof(max_align_t), 0);
     for (int k = 0; k < (i % 37) + 1; k++) assert_int_equal(p[k], 0);
     memset(p, 0xab, (size_t)(i % 37) + 1);
     assert_ptr_not_equal(p, prev);
