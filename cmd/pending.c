@@ -1,4 +1,4 @@
-/* pending.c: the commands whose engines are still being built (run, check, graph, schema).
+/* pending.c: the command whose engine is still being built (run).
  * Their options are declared here in full, so usage, help and option errors are already real;
  * running one says it is not implemented yet (exit 3). Each moves to its own file when its
  * engine lands. */
@@ -8,7 +8,7 @@ enum {
   OPT_USERS = 1, OPT_SPAWN_RATE, OPT_RUN_TIME, OPT_HOST, OPT_TAGS, OPT_EXCLUDE_TAGS,
   OPT_STOP_TIMEOUT, OPT_CSV, OPT_CSV_FULL_HISTORY, OPT_HTML, OPT_JSON, OPT_JUNIT,
   OPT_ONLY_SUMMARY, OPT_RESET_STATS, OPT_EXIT_CODE_ON_ERROR, OPT_ITERATIONS, OPT_USER_CLASSES,
-  OPT_THREADS, OPT_SEED, OPT_SET, OPT_SINGLE_USER, OPT_QUIET, OPT_LOGLEVEL, OPT_FORMAT,
+  OPT_THREADS, OPT_SEED, OPT_SET, OPT_SINGLE_USER, OPT_QUIET, OPT_LOGLEVEL,
 };
 
 static const struct lc_opt run_opts[] = {
@@ -39,25 +39,6 @@ static const struct lc_opt run_opts[] = {
     {0},
 };
 
-static const struct lc_opt check_opts[] = {
-    {OPT_FORMAT, "format", 0, LC_OPT_VALUE, "FMT", "text (default), json or github"},
-    {OPT_TAGS, "tags", 'T', LC_OPT_VALUE, "TAGS", "check as if run with --tags"},
-    {OPT_EXCLUDE_TAGS, "exclude-tags", 'E', LC_OPT_VALUE, "TAGS", "check as if run with --exclude-tags"},
-    {OPT_SET, "set", 0, LC_OPT_VALUE, "NAME=VALUE", "override a scenario variable"},
-    LC_OPT_HELP_ENTRY,
-    {0},
-};
-
-static const struct lc_opt graph_opts[] = {
-    {OPT_FORMAT, "format", 0, LC_OPT_VALUE, "FMT", "text (default), dot or json"},
-    {OPT_TAGS, "tags", 'T', LC_OPT_VALUE, "TAGS", "apply --tags filtering first"},
-    {OPT_EXCLUDE_TAGS, "exclude-tags", 'E', LC_OPT_VALUE, "TAGS", "apply --exclude-tags filtering first"},
-    LC_OPT_HELP_ENTRY,
-    {0},
-};
-
-static const struct lc_opt schema_opts[] = {LC_OPT_HELP_ENTRY, {0}};
-
 static int pending_run(const struct lc_command *self, int argc, char **argv) {
   char prog[32];
   struct lc_opts p;
@@ -81,22 +62,4 @@ const struct lc_command lc_cmd_run = {
     "Runs the scenario headless and prints Locust's statistics table. Options override the\n"
     "scenario's `load:` and `output:` settings; LOADC_* environment variables mirror them.",
     run_opts,
-};
-
-const struct lc_command lc_cmd_check = {
-    "check", pending_run, "validate scenarios without running them",
-    "loadc check [options] FILE...",
-    "Reports every error as file:line:col with the source line and a caret.\n"
-    "Exit 0 when valid (warnings allowed), 1 when invalid, 2 on a usage error.",
-    check_opts,
-};
-
-const struct lc_command lc_cmd_graph = {
-    "graph", pending_run, "print the compiled plan: classes, tasks, shares, waits",
-    "loadc graph [options] FILE", NULL, graph_opts,
-};
-
-const struct lc_command lc_cmd_schema = {
-    "schema", pending_run, "print the JSON Schema of the scenario language", "loadc schema",
-    NULL, schema_opts,
 };

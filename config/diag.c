@@ -74,6 +74,7 @@ void lc_diags_set_source(struct lc_diags *d, const char *file, const char *text,
   f->has_src = true;
 }
 
+static char *vformat(const char *fmt, va_list ap) LC_PRINTF(1, 0);
 static char *vformat(const char *fmt, va_list ap) {
   va_list cp;
   va_copy(cp, ap);

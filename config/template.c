@@ -12,6 +12,7 @@ static void push(struct lc_tpl *t, enum lc_tpl_seg_kind kind, const char *text, 
   t->segs = lc_xrealloc(t->segs, (t->n + 1) * sizeof *t->segs);
   struct lc_tpl_seg *s = &t->segs[t->n++];
   s->kind = kind;
+  s->escape = LC_ESC_NONE;
   s->text = text ? lc_xstrndup(text, len) : NULL;
   s->len = len;
   s->expr = expr;
@@ -86,4 +87,39 @@ int lc_tpl_is_literal(const struct lc_tpl *t) {
   for (size_t i = 0; i < t->n; i++)
     if (t->segs[i].kind == LC_TPL_EXPR) return 0;
   return 1;
+}
+
+struct lc_tpl *lc_tpl_new(void) { return lc_xcalloc(1, sizeof(struct lc_tpl)); }
+
+void lc_tpl_append_text(struct lc_tpl *t, const char *s, size_t n) {
+  if (n == 0) return;
+  struct lc_tpl_seg *last = t->n ? &t->segs[t->n - 1] : NULL;
+  if (!last || last->kind != LC_TPL_TEXT) {
+    push(t, LC_TPL_TEXT, s, n, NULL);
+    return;
+  }
+  last->text = lc_xrealloc(last->text, last->len + n + 1);
+  memcpy(last->text + last->len, s, n);
+  last->len += n;
+  last->text[last->len] = '\0';
+}
+
+void lc_tpl_append(struct lc_tpl *dst, struct lc_tpl *src, enum lc_tpl_escape escape) {
+  for (size_t i = 0; i < src->n; i++) {
+    struct lc_tpl_seg *s = &src->segs[i];
+    if (s->kind == LC_TPL_EXPR) {
+      push(dst, LC_TPL_EXPR, NULL, 0, s->expr);
+      dst->segs[dst->n - 1].escape = escape;
+      s->expr = NULL;
+    } else if (escape == LC_ESC_JSON) {
+      struct lc_buf b;
+      lc_buf_init(&b, 0);
+      lc_buf_json_string(&b, s->text, s->len);
+      lc_tpl_append_text(dst, b.data + 1, b.len - 2); /* without the quotes */
+      lc_buf_release(&b);
+    } else {
+      lc_tpl_append_text(dst, s->text, s->len);
+    }
+  }
+  lc_tpl_free(src);
 }

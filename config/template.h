@@ -35,4 +35,15 @@ void lc_tpl_free(struct lc_tpl *t);
 /* 1 when the template has no `{{ }}` (its one segment, if any, is the whole text). */
 int lc_tpl_is_literal(const struct lc_tpl *t);
 
+/* Builders, for a template assembled from several pieces (the compiler writes a JSON body
+ * from a YAML document this way: JSON text around the templates of its string values).
+ * lc_tpl_new returns an empty template (free with lc_tpl_free). lc_tpl_append_text copies
+ * s[0..n) to the end of t, joining it to a text segment already there. lc_tpl_append moves
+ * the segments of src to the end of dst and frees src: its expression segments take `escape`;
+ * its text is appended as it is, except with LC_ESC_JSON, which escapes it for the inside of
+ * a JSON string literal (the caller writes the quotes around it). */
+struct lc_tpl *lc_tpl_new(void);
+void lc_tpl_append_text(struct lc_tpl *t, const char *s, size_t n);
+void lc_tpl_append(struct lc_tpl *dst, struct lc_tpl *src, enum lc_tpl_escape escape);
+
 #endif
