@@ -975,11 +975,16 @@ struct lc_plan *lc_compile_file(const char *path, const struct lc_compile_opts *
   struct lc_doc *doc = lc_doc_load_file(path, &lo, d);
   if (!doc) return NULL;
   struct lc_plan *plan = lc_compile(doc, opts, d);
-  lc_doc_free(doc);
   if (plan && lc_diags_errors(d) > errors_before) {
     lc_plan_free(plan);
+    plan = NULL;
+  }
+  if (!plan) {
+    lc_doc_free(doc);
     return NULL;
   }
+  /* the plan's marks and some of its strings point into the document */
+  plan->owned->doc = doc;
   return plan;
 }
 
@@ -994,6 +999,7 @@ void lc_plan_free(struct lc_plan *plan) {
   free(own->exprs);
   free(own->regexes);
   free(own->paths);
+  lc_doc_free(own->doc);
   lc_arena_release(&own->arena);
   free(own);
 }

@@ -18,11 +18,13 @@ struct lc_compile_opts {
 };
 
 /* Compiles doc. Returns the plan (free with lc_plan_free), or NULL when d holds errors. Warnings
- * do not stop it. opts may be NULL. */
+ * do not stop it. opts may be NULL. The plan's marks point into doc: keep doc until the plan
+ * is freed. */
 struct lc_plan *lc_compile(const struct lc_doc *doc, const struct lc_compile_opts *opts,
                            struct lc_diags *d);
 
-/* Loads and compiles the file at path: lc_doc_load_file + lc_compile, with the same opts. */
+/* Loads and compiles the file at path: lc_doc_load_file + lc_compile, with the same opts. The
+ * plan owns the document (freed with it). */
 struct lc_plan *lc_compile_file(const char *path, const struct lc_compile_opts *opts,
                                 struct lc_diags *d);
 

@@ -29,6 +29,7 @@ struct lc_plan_owned {
   size_t nregexes;
   struct lc_jsonpath **paths;
   size_t npaths;
+  struct lc_doc *doc;           /* the document, when the plan owns it (lc_compile_file) */
 };
 
 /* Where steps stand, for the rules on which steps may appear there. */

@@ -718,7 +718,7 @@ static size_t merge_sources(struct loader *L, const struct lc_node *v, const str
  * the `<<` entry. Finally the index sorted by key for lc_node_get. */
 static struct lc_node *finish_mapping(struct loader *L, const struct frame *f) {
   size_t nraw = (L->npending - f->base) / 2;
-  const struct lc_node **raw = L->pending + f->base;
+  const struct lc_node **raw = L->pending ? L->pending + f->base : NULL;
   bool *keep = lc_xmalloc((nraw ? nraw : 1) * sizeof *keep);
   struct kref *ex = lc_xmalloc((nraw ? nraw : 1) * sizeof *ex);
   size_t nex = 0, merge = SIZE_MAX;

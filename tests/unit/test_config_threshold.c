@@ -1,9 +1,9 @@
 /* test_config_threshold.c: unit tests for config/compile_threshold.c: every metric, the
  * _intended forms, filters, operators and units parse to the exact struct lc_threshold; every
  * error comes with its exact message, hint and line:column; no input crashes the parser.
- * Scenarios are loaded with lc_doc_load_string and each `thresholds:` item goes through
- * cc_threshold with a compile context built here, so the test does not depend on the rest of
- * the compiler. */
+ * Scenarios are loaded with lc_doc_load_string; most tests give each `thresholds:` item to
+ * cc_threshold with a compile context built here (to see its return value and every field),
+ * and the last ones go through lc_compile to check the plan it builds. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,16 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/compile.h"
 #include "config/compile_int.h"
-
-/* The two compile.c helpers compile_threshold.c uses, as compile.c defines them. Defining them
- * here keeps compile.c (and the files it needs) out of this executable. */
-const char *cc_strndup(struct cc *c, const char *s, size_t n) {
-  return lc_arena_strndup(&c->own->arena, s, n);
-}
-bool cc_keys(struct cc *c, const struct lc_node *map, const char *const *allowed) {
-  return lc_node_check_keys(map, allowed, c->d) == 0;
-}
 
 #define MAX_T 8
 
@@ -542,6 +534,7 @@ static void never_crashes(void **state) {
       for (size_t pos = 0; pos <= cut; pos++) {
         for (size_t b = 0; b < sizeof bytes - 1; b++) {
           if (pos == cut && b > 0) break; /* the prefix itself, once */
+          if (pos < cut && cut < n) break;  /* changes only to the whole seed */
           char text[128];
           memcpy(text, seeds[s], cut);
           if (pos < cut) text[pos] = bytes[b];
@@ -573,6 +566,60 @@ static void never_crashes(void **state) {
   }
 }
 
+/* ---- through lc_compile ---- */
+
+static struct lc_plan *compile(struct lc_diags *d, const char *items) {
+  char text[512];
+  snprintf(text, sizeof text, "%s%s", prefix, items);
+  struct lc_doc *doc = lc_doc_load_string("s.yaml", text, strlen(text), NULL, d);
+  assert_non_null(doc);
+  struct lc_plan *plan = lc_compile(doc, NULL, d);
+  lc_doc_free(doc); /* the plan must not point into the document */
+  return plan;
+}
+
+static void plan_holds_thresholds(void **state) {
+  (void)state;
+  struct lc_diags *d = lc_diags_new(0);
+  struct lc_plan *plan = compile(d, "  - p95 < 500ms\n"
+                                    "  - p99_intended{name=\"/items/[id]\"} < 800ms\n"
+                                    "  - {expr: \"rps > 50\", abort_on_fail: true, delay: 30s}\n");
+  assert_int_equal(lc_diags_count(d), 0);
+  assert_non_null(plan);
+  assert_int_equal(plan->nthresholds, 3);
+  const struct lc_threshold *t = plan->thresholds;
+  assert_string_equal(t[0].source, "p95 < 500ms");
+  assert_true(t[0].value == 500000);
+  assert_true(t[1].intended);
+  assert_string_equal(t[1].filter_name, "/items/[id]");
+  assert_true(t[1].percentile == 0.99);
+  assert_int_equal(t[2].metric, LC_METRIC_RPS);
+  assert_true(t[2].abort_on_fail);
+  assert_true(t[2].delay_us == 30000000);
+  assert_string_equal(t[2].mark.file, "s.yaml"); /* readable after lc_doc_free */
+  assert_int_equal(t[2].mark.line, 5);
+  assert_int_equal(t[2].mark.column, 5);
+  lc_plan_free(plan);
+  lc_diags_free(d);
+}
+
+static void plan_refused_with_every_error(void **state) {
+  (void)state;
+  struct lc_diags *d = lc_diags_new(0);
+  struct lc_plan *plan = compile(d, "  - p95 < 500ms\n"
+                                    "  - avarage < 1s\n"
+                                    "  - error_rate < 0.01\n"
+                                    "  - {expr: rps > 5, delay: 1s}\n");
+  assert_null(plan);
+  struct fx f; /* only for assert_diags */
+  memset(&f, 0, sizeof f);
+  f.d = d;
+  assert_diags(&f, "4:5: error: unknown metric 'avarage' (did you mean 'avg'?)\n"
+                   "5:18: error: '0.01' needs a '%': 1% for a ratio of 0.01, or 0.01%\n"
+                   "6:21: warning: 'delay' has no effect without 'abort_on_fail: true'\n");
+  lc_diags_free(d);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(percentile_with_duration),
@@ -597,6 +644,8 @@ int main(void) {
       cmocka_unit_test(node_errors),
       cmocka_unit_test(delay_without_abort_warns),
       cmocka_unit_test(never_crashes),
+      cmocka_unit_test(plan_holds_thresholds),
+      cmocka_unit_test(plan_refused_with_every_error),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
