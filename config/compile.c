@@ -211,7 +211,7 @@ void *cc_regex(struct cc *c, const struct lc_node *n) {
     lc_diag_error(c->d, &at, "invalid regex: %s", (const char *)msg);
     return NULL;
   }
-  pcre2_jit_compile(re, PCRE2_JIT_COMPLETE); /* without JIT it still works, only slower */
+  /* JIT compilation waits for lc_plan_jit: `loadc check` does not need it */
   OWN(c, regexes, nregexes, re);
   return re;
 }
@@ -718,13 +718,13 @@ static void choose_client(struct cc *c, struct lc_user_class *uc, const struct l
   uc->client_asked = (enum lc_client)e;
   uc->client = LC_CLIENT_CURL;
   switch (uc->client_asked) {
-  case LC_CLIENT_CURL: uc->client_reason = "curl: asked for with 'client: curl'"; break;
+  case LC_CLIENT_CURL: uc->client_reason = "asked for with 'client: curl'"; break;
   case LC_CLIENT_AUTO:
-    uc->client_reason = "curl: 'client: auto' picks curl while the fast HTTP/1.1 client is not "
-                        "part of this version";
+    uc->client_reason = "'client: auto' picks curl while the fast HTTP/1.1 client is not part "
+                        "of this version";
     break;
   case LC_CLIENT_FAST:
-    uc->client_reason = "curl: the fast client asked for is not part of this version";
+    uc->client_reason = "the fast client asked for is not part of this version";
     lc_diag_warning(c->d, lc_node_mark(n),
                     "'client: fast' is not available in this version of loadc; this class uses "
                     "the curl client");
@@ -785,7 +785,9 @@ static void compile_class(struct cc *c, const struct class_info *ci, int i,
     const struct lc_node *tk = NULL;
     lc_node_get(ci[i].node, "tasks", &tk);
     const struct lc_mark *at = tk ? lc_node_mark(tk) : lc_node_mark(ci[i].key);
-    if (nlists == 0)
+    size_t written = 0;
+    for (size_t k = 0; k < nlists; k++) written += lc_node_count(lists[k]);
+    if (written == 0)
       lc_diag_error(c->d, at, "user class '%s' has no tasks", uc->name);
     else if (c->opts->tags || c->opts->exclude_tags)
       lc_diag_error(c->d, at, "user class '%s' has no tasks left after --tags/--exclude-tags",
@@ -986,6 +988,12 @@ struct lc_plan *lc_compile_file(const char *path, const struct lc_compile_opts *
   /* the plan's marks and some of its strings point into the document */
   plan->owned->doc = doc;
   return plan;
+}
+
+void lc_plan_jit(struct lc_plan *plan) {
+  struct lc_plan_owned *own = plan->owned;
+  for (size_t i = 0; i < own->nregexes; i++)
+    pcre2_jit_compile(own->regexes[i], PCRE2_JIT_COMPLETE); /* without JIT: slower, still right */
 }
 
 void lc_plan_free(struct lc_plan *plan) {

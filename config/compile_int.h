@@ -88,7 +88,7 @@ struct lc_tpl *cc_template(struct cc *c, const struct lc_node *n);
 struct lc_expr *cc_expression(struct cc *c, const struct lc_node *n);
 /* Sets e->mark (and its children's) from offsets into the scalar n. */
 void cc_mark_expr(struct lc_expr *e, const struct lc_node *n);
-/* Compiles the scalar n as a PCRE2 regex (and JIT-compiles it); the error of a bad pattern
+/* Compiles the scalar n as a PCRE2 regex (JIT compilation comes later, lc_plan_jit); the error of a bad pattern
  * points at its column in the file. Returns a pcre2_code_8 * owned by the plan. */
 void *cc_regex(struct cc *c, const struct lc_node *n);
 /* Compiles s[0..len) (a JSONPath found at byte `offset` of the scalar n). */

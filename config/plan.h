@@ -95,7 +95,7 @@ struct lc_cond {
   enum lc_cmp_op op;
   enum lc_cmp_op len_op;
   struct lc_value value;
-  void *regex;                 /* pcre2_code_8 *, JIT-compiled, for MATCHES */
+  void *regex;                 /* pcre2_code_8 *, JIT-compiled by lc_plan_jit, for MATCHES */
   const char *source;          /* the condition as written, for messages: "> 0" */
 };
 
@@ -366,6 +366,9 @@ struct lc_plan {
   struct lc_plan_owned *owned;        /* internal: the memory behind all of the above */
 };
 
+/* JIT-compiles the plan's regexes (PCRE2); call once before running, before any thread reads
+ * the plan. Regexes work without it, only slower; `loadc check` skips it. */
+void lc_plan_jit(struct lc_plan *plan);
 void lc_plan_free(struct lc_plan *plan);
 
 #endif
