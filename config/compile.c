@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -46,6 +47,12 @@ void *cc_push(struct cc *c, void *items_ptr, size_t *n, size_t size) {
   } while (0)
 
 /* ---- readers ---- */
+
+const char *cc_strerror(int err, char *buf, size_t n) {
+  snprintf(buf, n, "%s", strerror(err));
+  if (buf[0] >= 'A' && buf[0] <= 'Z') buf[0] = (char)(buf[0] - 'A' + 'a');
+  return buf;
+}
 
 const char *cc_string(struct cc *c, const struct lc_node *n) {
   const char *s;
@@ -108,8 +115,42 @@ int cc_value(struct cc *c, const struct lc_node *n, struct lc_value *out) {
   return 0;
 }
 
+/* Names other tools (Locust, python-requests, k6) give to keys of this language: an unknown
+ * key that is one of them is suggested its name here, which the edit distance would miss. */
+static const char *const key_aliases[][2] = {
+    {"wait_time", "wait"},          {"think_time", "wait"},    {"params", "query"},
+    {"status_code", "status"},      {"allow_redirects", "follow_redirects"},
+    {"verify", "verify_tls"},       {"cert", "client_cert"},   {"hatch_rate", "spawn_rate"},
+    {"num_users", "users"},         {"vus", "users"},          {"duration", "run_time"},
+};
+
+static bool in_list(const char *const *list, const char *s) {
+  for (size_t i = 0; list[i]; i++)
+    if (strcmp(list[i], s) == 0) return true;
+  return false;
+}
+
 bool cc_keys(struct cc *c, const struct lc_node *map, const char *const *allowed) {
-  return lc_node_check_keys(map, allowed, c->d) == 0;
+  /* Aliased keys are reported here with their suggestion and added to the allowed list given
+   * to lc_node_check_keys, which reports every other unknown key. */
+  const char *with[128];
+  size_t n = 0;
+  while (allowed[n] && n < LC_ARRAY_LEN(with) - LC_ARRAY_LEN(key_aliases) - 1) {
+    with[n] = allowed[n];
+    n++;
+  }
+  size_t aliased = 0;
+  for (size_t i = 0; i < LC_ARRAY_LEN(key_aliases); i++) {
+    const char *from = key_aliases[i][0], *to = key_aliases[i][1];
+    const struct lc_node *k = NULL;
+    if (in_list(allowed, from) || !in_list(allowed, to) || !lc_node_get(map, from, &k) || !k)
+      continue;
+    lc_diags_add(c->d, LC_SEV_ERROR, lc_node_mark(k), to, "unknown key '%s'", from);
+    with[n++] = from;
+    aliased++;
+  }
+  with[n] = NULL;
+  return lc_node_check_keys(map, with, c->d) == 0 && aliased == 0;
 }
 
 int cc_duration(struct cc *c, const struct lc_node *n, int64_t *out_us) {
@@ -378,9 +419,13 @@ static char *resolve_path(struct cc *c, const char *rel) {
 /* Reads the CSV file once to learn its columns and count its rows. */
 static void scan_csv(struct cc *c, struct lc_feeder *f, const struct lc_node *at) {
   FILE *fp = fopen(f->path, "rb");
-  if (!fp) {
+  struct stat st;
+  int err = !fp ? errno : fstat(fileno(fp), &st) != 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+  if (err) {
+    char why[128];
     lc_diag_error(c->d, lc_node_mark(at), "cannot read CSV file '%s': %s", f->path,
-                  strerror(errno));
+                  cc_strerror(err, why, sizeof why));
+    if (fp) fclose(fp);
     return;
   }
   struct csv_parser p;
@@ -489,10 +534,11 @@ static int read_count(struct cc *c, const struct lc_node *n, int64_t max, uint32
   return 0;
 }
 
-static int read_positive_rate(struct cc *c, const struct lc_node *n, double *out) {
+static int read_positive_rate(struct cc *c, const struct lc_node *n, const char *key,
+                              double *out) {
   if (lc_node_read_rate(n, c->d, out) != 0) return -1;
   if (*out <= 0) {
-    lc_diag_error(c->d, lc_node_mark(n), "the rate must be greater than 0");
+    lc_diag_error(c->d, lc_node_mark(n), "'%s' must be greater than 0", key);
     return -1;
   }
   return 0;
@@ -516,7 +562,7 @@ static void compile_stages(struct cc *c, const struct lc_node *list) {
         lc_diag_error(c->d, lc_node_mark(n), "a stage's duration must be greater than 0");
     }
     if ((n = lc_node_require(s, "users", c->d))) read_count(c, n, 10000000, &st->users);
-    if ((n = lc_node_get(s, "spawn_rate", NULL))) read_positive_rate(c, n, &st->spawn_rate);
+    if ((n = lc_node_get(s, "spawn_rate", NULL))) read_positive_rate(c, n, "spawn_rate", &st->spawn_rate);
     if ((n = lc_node_get(s, "user_classes", NULL))) cc_strs(c, n, &st->user_classes);
   }
 }
@@ -564,7 +610,7 @@ static void compile_load(struct cc *c, const struct lc_node *load) {
   const struct lc_node *users_k = NULL, *rate_k = NULL, *time_k = NULL, *stages_k = NULL,
                        *arrival_k = NULL, *n;
   if ((n = lc_node_get(load, "users", &users_k))) read_count(c, n, 10000000, &L->users);
-  if ((n = lc_node_get(load, "spawn_rate", &rate_k))) read_positive_rate(c, n, &L->spawn_rate);
+  if ((n = lc_node_get(load, "spawn_rate", &rate_k))) read_positive_rate(c, n, "spawn_rate", &L->spawn_rate);
   if ((n = lc_node_get(load, "run_time", &time_k))) cc_duration(c, n, &L->run_time_us);
   if ((n = lc_node_get(load, "iterations", NULL))) {
     int64_t v;
@@ -646,6 +692,7 @@ struct class_info {
   const struct lc_node *key, *node;
   int parent;          /* index, or -1 */
   bool abstract;
+  bool broken_extends; /* its `extends` is unknown, not a name, or closes a cycle (reported) */
 };
 
 /* The value of `key` for class i, looking through extends. */
@@ -666,13 +713,19 @@ static void resolve_extends(struct cc *c, struct class_info *ci, size_t n) {
     const struct lc_node *e = lc_node_get(ci[i].node, "extends", NULL);
     if (!e) continue;
     const char *parent = cc_string(c, e);
+    ci[i].broken_extends = true; /* until the parent is found */
     if (!parent) continue;
+    if (!*parent) {
+      lc_diag_error(c->d, lc_node_mark(e), "'extends' needs the name of a user class");
+      continue;
+    }
     for (size_t k = 0; k < n; k++)
       if (strcmp(ci[k].name, parent) == 0) ci[i].parent = (int)k;
-    if (ci[i].parent < 0) {
+    if (ci[i].parent < 0)
       lc_diags_add(c->d, LC_SEV_ERROR, lc_node_mark(e), lc_suggest(parent, names),
                    "unknown user class '%s' in 'extends'", parent);
-    }
+    else
+      ci[i].broken_extends = false;
   }
   /* cycles: a class whose chain of parents comes back to it. Each cycle is reported once, at
    * the first of its classes, and cut there so that the classes can still be checked. */
@@ -690,8 +743,19 @@ static void resolve_extends(struct cc *c, struct class_info *ci, size_t n) {
                   "cyclic 'extends': %s", chain.data);
     lc_buf_release(&chain);
     ci[i].parent = -1;
+    ci[i].broken_extends = true;
   }
   free(names);
+}
+
+/* True when class i or one of its parents has an `extends` that could not be followed (already
+ * reported): what it would have inherited is unknown, so "no tasks" would only be noise. */
+static bool chain_broken(const struct class_info *ci, int i) {
+  for (int hops = 0; i >= 0 && hops < 1000; hops++) {
+    if (ci[i].broken_extends) return true;
+    i = ci[i].parent;
+  }
+  return false;
 }
 
 static void collect_tasks(struct cc *c, const struct class_info *ci, int i, size_t depth,
@@ -781,7 +845,7 @@ static void compile_class(struct cc *c, const struct class_info *ci, int i,
     uc->root.total_weight += uc->root.tasks[t].weight;
     uc->root.cumulative[t] = uc->root.total_weight;
   }
-  if (uc->root.n == 0 && !ci[i].abstract && tasks_rc == 0) {
+  if (uc->root.n == 0 && !ci[i].abstract && tasks_rc == 0 && !chain_broken(ci, i)) {
     const struct lc_node *tk = NULL;
     lc_node_get(ci[i].node, "tasks", &tk);
     const struct lc_mark *at = tk ? lc_node_mark(tk) : lc_node_mark(ci[i].key);
@@ -808,6 +872,10 @@ static void compile_users(struct cc *c, const struct lc_node *root, const struct
                   "missing key 'users': a scenario needs at least one user class");
     return;
   }
+  if (lc_node_kind(users) == LC_NODE_SCALAR && lc_node_is_null(users)) {
+    lc_diag_error(c->d, lc_node_mark(users), "'users' is empty: define at least one user class");
+    return;
+  }
   if (!lc_node_expect(users, LC_NODE_MAPPING, c->d)) return;
   size_t n = lc_node_count(users);
   if (n == 0) {
@@ -815,12 +883,22 @@ static void compile_users(struct cc *c, const struct lc_node *root, const struct
     return;
   }
   struct class_info *ci = lc_xcalloc(n, sizeof *ci);
+  size_t skipped = 0; /* classes not compiled because of an error reported here */
   for (size_t i = 0; i < n; i++) {
     ci[i].key = lc_node_key(users, i);
     ci[i].node = lc_node_value(users, i);
     ci[i].name = lc_node_str(ci[i].key);
+    if (lc_node_kind(ci[i].key) != LC_NODE_SCALAR) {
+      char shown[96];
+      lc_diag_error(c->d, lc_node_mark(ci[i].key), "a user class name must be a string, got %s",
+                    lc_node_describe(ci[i].key, shown, sizeof shown));
+      ci[i].node = NULL;
+      skipped++;
+      continue;
+    }
     if (!lc_node_expect(ci[i].node, LC_NODE_MAPPING, c->d)) {
       ci[i].node = NULL;
+      skipped++;
       continue;
     }
     cc_keys(c, ci[i].node, class_keys);
@@ -860,28 +938,56 @@ static void compile_users(struct cc *c, const struct lc_node *root, const struct
     c->plan->classes[kept++] = *uc;
   }
   c->plan->nclasses = kept;
-  if (kept == 0 && lc_diags_errors(c->d) == 0)
-    lc_diag_error(c->d, lc_node_mark(users),
+  const struct lc_node *users_key = NULL;
+  lc_node_get(root, "users", &users_key);
+  if (kept == 0 && skipped == 0)
+    lc_diag_error(c->d, lc_node_mark(users_key ? users_key : users),
                   "no user class to spawn: every class is abstract or has weight 0");
   if (c->plan->nclasses > 1)
     qsort(c->plan->classes, c->plan->nclasses, sizeof *c->plan->classes, cmp_class);
 }
 
-/* Checks the names in stages' user_classes against the plan's classes. */
-static void check_stage_classes(struct cc *c) {
+/* Checks the names in stages' user_classes against the plan's classes, each at its own place in
+ * the file. A class that exists but is never spawned (abstract, or weight 0 without
+ * fixed_count) is reported as such rather than as unknown. */
+static void check_stage_class(struct cc *c, const struct lc_node *name, const char **names,
+                              const struct lc_node *users) {
+  if (lc_node_kind(name) != LC_NODE_SCALAR) return; /* reported by cc_strs */
+  const char *want = lc_node_str(name);
+  for (size_t i = 0; names[i]; i++)
+    if (strcmp(names[i], want) == 0) return;
+  const struct lc_node *cls = lc_node_get(users, want, NULL);
+  if (cls && lc_node_kind(cls) == LC_NODE_MAPPING) {
+    const struct lc_node *a = lc_node_get(cls, "abstract", NULL);
+    if (a && lc_node_is(a, "true"))
+      lc_diag_error(c->d, lc_node_mark(name),
+                    "user class '%s' is abstract: a stage can only start classes that are "
+                    "spawned", want);
+    else
+      lc_diag_error(c->d, lc_node_mark(name),
+                    "user class '%s' is never spawned (weight 0 and no fixed_count): a stage "
+                    "cannot start it", want);
+    return;
+  }
+  if (cls) return; /* a class that is not a mapping: reported already */
+  lc_diags_add(c->d, LC_SEV_ERROR, lc_node_mark(name), lc_suggest(want, names),
+               "unknown user class '%s' in 'user_classes'", want);
+}
+
+static void check_stage_classes(struct cc *c, const struct lc_node *load,
+                                const struct lc_node *users) {
+  const struct lc_node *stages = lc_node_get(load, "stages", NULL);
+  if (!stages || lc_node_kind(stages) != LC_NODE_SEQUENCE) return;
   const char **names = lc_xcalloc(c->plan->nclasses + 1, sizeof *names);
   for (size_t i = 0; i < c->plan->nclasses; i++) names[i] = c->plan->classes[i].name;
-  for (size_t s = 0; s < c->plan->load.nstages; s++) {
-    const struct lc_stage *st = &c->plan->load.stages[s];
-    for (size_t k = 0; k < st->user_classes.n; k++) {
-      const char *want = st->user_classes.items[k];
-      bool found = false;
-      for (size_t i = 0; i < c->plan->nclasses; i++)
-        if (strcmp(names[i], want) == 0) found = true;
-      if (!found)
-        lc_diags_add(c->d, LC_SEV_ERROR, &st->mark, lc_suggest(want, names),
-                     "unknown user class '%s' in 'user_classes'", want);
-    }
+  for (size_t s = 0; s < lc_node_count(stages); s++) {
+    const struct lc_node *uc = lc_node_get(lc_node_item(stages, s), "user_classes", NULL);
+    if (!uc) continue;
+    if (lc_node_kind(uc) == LC_NODE_SEQUENCE)
+      for (size_t k = 0; k < lc_node_count(uc); k++)
+        check_stage_class(c, lc_node_item(uc, k), names, users);
+    else
+      check_stage_class(c, uc, names, users);
   }
   free(names);
 }
@@ -917,7 +1023,8 @@ static void compile_doc(struct cc *c, const struct lc_node *root) {
   if ((n = lc_node_get(root, "teardown", NULL))) cc_steps(c, n, CC_IN_SETUP, &c->plan->teardown);
   compile_load(c, lc_node_get(root, "load", NULL));
   compile_users(c, root, lc_node_get(root, "users", NULL));
-  check_stage_classes(c);
+  if (lc_node_kind(lc_node_get(root, "users", NULL)) == LC_NODE_MAPPING)
+    check_stage_classes(c, lc_node_get(root, "load", NULL), lc_node_get(root, "users", NULL));
   if ((n = lc_node_get(root, "thresholds", NULL)) && lc_node_expect(n, LC_NODE_SEQUENCE, c->d)) {
     for (size_t i = 0; i < lc_node_count(n); i++) {
       struct lc_threshold *t =

@@ -62,6 +62,9 @@ const char *cc_strndup(struct cc *c, const char *s, size_t n);
  * *items and *n are the array and its length. */
 void *cc_push(struct cc *c, void *items_ptr, size_t *n, size_t size);
 
+/* strerror(err) lowercased, as every message is ("No such file" -> "no such file"). */
+const char *cc_strerror(int err, char *buf, size_t n);
+
 /* Readers that report at the node and return NULL / -1 on error. */
 const char *cc_string(struct cc *c, const struct lc_node *n);
 /* A string or a list of strings. */

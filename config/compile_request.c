@@ -245,13 +245,14 @@ static const char *readable_file(struct rq *q, const struct lc_node *n) {
   char *path = rel[0] == '/' || !dir || !*dir ? lc_xstrdup(rel)
                                               : lc_xasprintf("%s/%s", dir, rel);
   const char *why = NULL;
+  char buf[128];
   int fd = open(path, O_RDONLY | O_NONBLOCK);
   if (fd < 0) {
-    why = strerror(errno);
+    why = cc_strerror(errno, buf, sizeof buf);
   } else {
     struct stat st;
-    if (fstat(fd, &st) != 0) why = strerror(errno);
-    else if (S_ISDIR(st.st_mode)) why = strerror(EISDIR);
+    if (fstat(fd, &st) != 0) why = cc_strerror(errno, buf, sizeof buf);
+    else if (S_ISDIR(st.st_mode)) why = cc_strerror(EISDIR, buf, sizeof buf);
     else if (!S_ISREG(st.st_mode)) why = "not a regular file";
     close(fd);
   }
@@ -552,7 +553,8 @@ static void read_auth(struct rq *q, const struct lc_node *n, struct lc_request *
     if (lc_node_kind(v) != LC_NODE_SEQUENCE || lc_node_count(v) != 2) {
       char shown[96];
       if (lc_node_kind(v) == LC_NODE_SEQUENCE)
-        snprintf(shown, sizeof shown, "%zu items", lc_node_count(v));
+        snprintf(shown, sizeof shown, "%zu item%s", lc_node_count(v),
+                 lc_node_count(v) == 1 ? "" : "s");
       else
         lc_node_describe(v, shown, sizeof shown);
       err_at(q, at(v), NULL, "'%s' takes [user, password], got %s", kinds[kind], shown);
@@ -1392,7 +1394,8 @@ struct lc_request *cc_request(struct cc *c, const struct lc_node *step, const ch
     err_at(&q, lc_node_mark(stream_node), NULL,
            "'stream: true' keeps no body, but a check or capture of this request reads it");
   else if (r->needs_body && r->max_body == 0)
-    lc_diag_warning(c->d, lc_node_mark(key),
+    /* at the request's own max_body when it has one, else at the request (from defaults) */
+    lc_diag_warning(c->d, lc_node_mark((n = lc_node_get(step, "max_body", NULL)) ? n : key),
                     "'max_body' is 0, so the checks and captures that read the body see it "
                     "empty");
   return q.bad ? NULL : r;

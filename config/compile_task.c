@@ -72,6 +72,10 @@ static const char *const step_kinds[] = {"request", "get", "post", "put", "patch
                                          "reschedule", "interrupt", "stop_user", "log",
                                          "next_row", NULL};
 
+static const char *const task_kinds[] = {"request", "get", "post", "put", "patch", "delete",
+                                         "head", "options", "steps", "taskset", "sequence",
+                                         "interrupt", NULL};
+
 /* The kind keys present in a step or task mapping, from `kinds`. */
 static size_t find_kinds(const struct lc_node *map, const char *const *kinds,
                          const struct lc_node **first_key, const char **first_kind) {
@@ -91,6 +95,17 @@ static size_t find_kinds(const struct lc_node *map, const char *const *kinds,
   return found;
 }
 
+/* The i-th (0-based) kind key of map, from `kinds`, or NULL. */
+static const struct lc_node *nth_kind(const struct lc_node *map, const char *const *kinds,
+                                      size_t nth) {
+  for (size_t i = 0; i < lc_node_count(map); i++) {
+    const struct lc_node *k = lc_node_key(map, i);
+    for (size_t j = 0; kinds[j]; j++)
+      if (lc_node_is(k, kinds[j]) && nth-- == 0) return k;
+  }
+  return NULL;
+}
+
 /* Allowed keys for a mapping of kind `kind`: the kind itself, plus `extra`, plus the request
  * options when the kind is a request. */
 static bool check_step_keys(struct cc *c, const struct lc_node *map, const char *kind,
@@ -105,13 +120,17 @@ static bool check_step_keys(struct cc *c, const struct lc_node *map, const char 
   return cc_keys(c, map, allowed);
 }
 
-static void report_kinds(struct cc *c, const struct lc_node *map, size_t found,
-                         const char *what, const char *list) {
-  if (found == 0)
+/* No kind, or several: the latter is reported at the second kind, naming the first two. */
+static void report_kinds(struct cc *c, const struct lc_node *map, const char *const *kinds,
+                         size_t found, const char *what, const char *list) {
+  if (found == 0) {
     lc_diag_error(c->d, lc_node_mark(map), "%s has no kind: it needs one of %s", what, list);
-  else
-    lc_diag_error(c->d, lc_node_mark(map), "%s has %zu kinds: it needs exactly one of %s", what,
-                  found, list);
+    return;
+  }
+  const struct lc_node *a = nth_kind(map, kinds, 0), *b = nth_kind(map, kinds, 1);
+  lc_diag_error(c->d, lc_node_mark(b), "%s has %zu kinds ('%s' and '%s'%s): it needs exactly one "
+                "of %s", what, found, lc_node_str(a), lc_node_str(b), found > 2 ? ", ..." : "",
+                list);
 }
 
 static int compile_step(struct cc *c, const struct lc_node *n, enum cc_where where,
@@ -237,11 +256,17 @@ static int compile_step(struct cc *c, const struct lc_node *n, enum cc_where whe
   const char *kind = NULL;
   size_t found = find_kinds(n, step_kinds, &key, &kind);
   if (found != 1) {
-    if (found == 0 && lc_node_get(n, "steps", NULL))
-      lc_diag_error(c->d, lc_node_mark(n),
+    const struct lc_node *tk = NULL;
+    const char *task_kind = NULL;
+    if (found == 0 && lc_node_get(n, "steps", &tk))
+      lc_diag_error(c->d, lc_node_mark(tk),
                     "'steps' is a task, not a step: list its steps here directly");
+    else if (found == 0 && find_kinds(n, task_kinds, &tk, &task_kind) == 1)
+      lc_diag_error(c->d, lc_node_mark(tk),
+                    "'%s' is a task, not a step: tasksets and sequences go in a 'tasks' list",
+                    task_kind);
     else
-      report_kinds(c, n, found, "this step",
+      report_kinds(c, n, step_kinds, found, "this step",
                    "a request (get, post, ...), sleep, set, loop, if, reschedule, interrupt, "
                    "stop_user, log, next_row");
     return -1;
@@ -357,9 +382,6 @@ int cc_steps(struct cc *c, const struct lc_node *seq, enum cc_where where, struc
 
 /* ---- tasks ---- */
 
-static const char *const task_kinds[] = {"request", "get", "post", "put", "patch", "delete",
-                                         "head", "options", "steps", "taskset", "sequence",
-                                         "interrupt", NULL};
 static const char *const task_keys[] = {"weight", "tags", "name", NULL};
 
 static bool has_tag(const struct lc_strs *tags, const char *const *wanted) {
@@ -377,9 +399,32 @@ static bool tags_keep(const struct cc *c, const struct lc_strs *tags) {
   return true;
 }
 
+/* The keys of a taskset or sequence mapping. */
+static const char *const set_keys[] = {"tasks", "wait", "on_start", "on_stop", NULL};
+
+/* Reports each key of map that is one of `misplaced` (keys that belong on the other side of
+ * `kind:`, inside or beside it) with where it goes. Such keys are then allowed by the caller
+ * so that they are not also reported as unknown. */
+static void misplaced_keys(struct cc *c, const struct lc_node *map, const char *kind,
+                           const char *const *misplaced, bool belongs_inside) {
+  for (size_t i = 0; misplaced[i]; i++) {
+    const struct lc_node *k = NULL;
+    if (!lc_node_get(map, misplaced[i], &k) || !k) continue;
+    if (belongs_inside)
+      lc_diag_error(c->d, lc_node_mark(k),
+                    "'%s' of a %s goes inside it ('%s: {tasks: [...], %s: ...}'), not beside "
+                    "'%s:'", misplaced[i], kind, kind, misplaced[i], kind);
+    else
+      lc_diag_error(c->d, lc_node_mark(k),
+                    "'%s' is a task key: write it beside '%s:', not inside it", misplaced[i],
+                    kind);
+  }
+}
+
 static int compile_set(struct cc *c, const struct lc_node *v, bool sequential,
                        const struct lc_strs *tags, struct lc_taskset *set) {
-  static const char *const keys[] = {"tasks", "wait", "on_start", "on_stop", NULL};
+  static const char *const keys[] = {"tasks",  "wait", "on_start", "on_stop",
+                                     "weight", "tags", "name",     NULL};
   int rc = 0;
   set->sequential = sequential;
   set->wait.kind = LC_WAIT_INHERIT;
@@ -387,7 +432,8 @@ static int compile_set(struct cc *c, const struct lc_node *v, bool sequential,
   if (lc_node_kind(v) == LC_NODE_SEQUENCE) {
     rc = cc_tasks(c, v, sequential, tags, set);
   } else if (lc_node_expect(v, LC_NODE_MAPPING, c->d)) {
-    cc_keys(c, v, keys);
+    misplaced_keys(c, v, sequential ? "sequence" : "taskset", task_keys, false);
+    cc_keys(c, v, keys); /* the task keys among them are reported just above */
     const struct lc_node *n;
     if ((n = lc_node_get(v, "wait", NULL)) && cc_wait(c, n, &set->wait) != 0) rc = -1;
     if ((n = lc_node_get(v, "on_start", NULL)) && cc_steps(c, n, CC_IN_ON_START, &set->on_start) != 0)
@@ -418,11 +464,18 @@ static int compile_task(struct cc *c, const struct lc_node *n, const struct lc_s
       lc_diag_error(c->d, lc_node_mark(k2),
                     "'%s' is a step, not a task: put it in a task's 'steps' list", step_kind);
     else
-      report_kinds(c, n, found, "this task",
+      report_kinds(c, n, task_kinds, found, "this task",
                    "a request (get, post, ...), steps, taskset, sequence, interrupt");
     return -1;
   }
-  check_step_keys(c, n, kind, task_keys);
+  if (strcmp(kind, "taskset") == 0 || strcmp(kind, "sequence") == 0) {
+    static const char *const with_set_keys[] = {"weight", "tags", "name", "tasks", "wait",
+                                                "on_start", "on_stop", NULL};
+    misplaced_keys(c, n, kind, set_keys, true);
+    check_step_keys(c, n, kind, with_set_keys);
+  } else {
+    check_step_keys(c, n, kind, task_keys);
+  }
   memset(t, 0, sizeof *t);
   t->mark = *lc_node_mark(n);
   t->weight = 1;
@@ -501,10 +554,12 @@ int cc_tasks(struct cc *c, const struct lc_node *tasks, bool sequential,
              const struct lc_strs *tags, struct lc_taskset *set) {
   if (!lc_node_expect(tasks, LC_NODE_SEQUENCE, c->d)) return -1;
   int rc = 0;
+  bool weighted = false; /* a task with a weight above 0 (kept or dropped by tags) */
   for (size_t i = 0; i < lc_node_count(tasks); i++) {
     struct lc_task t;
     memset(&t, 0, sizeof t);
     int kept = compile_task(c, lc_node_item(tasks, i), tags, &t);
+    if (kept >= 0 && t.weight > 0) weighted = true;
     /* A task with errors stays (when it has content), so that later checks such as the
      * variable analysis still see it; the plan is not used when there are errors. */
     if (kept < 0) rc = -1;
@@ -514,6 +569,11 @@ int cc_tasks(struct cc *c, const struct lc_node *tasks, bool sequential,
   }
   if (lc_node_count(tasks) == 0 && c->depth > 0) {
     lc_diag_error(c->d, lc_node_mark(tasks), "this %s has no tasks",
+                  sequential ? "sequence" : "taskset");
+    rc = -1;
+  } else if (!weighted && rc == 0 && c->depth > 0) {
+    /* Locust fails such a set at run time ("No tasks defined"); say so now */
+    lc_diag_error(c->d, lc_node_mark(tasks), "this %s has no task with a weight above 0",
                   sequential ? "sequence" : "taskset");
     rc = -1;
   }

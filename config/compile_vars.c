@@ -125,10 +125,40 @@ static void check_global(struct walk *w, const struct lc_expr *e) {
   if (names_has(&w->globals, p[1].name)) return;
   const char **names = lc_xcalloc(w->globals.n + 1, sizeof *names);
   if (w->globals.n) memcpy(names, w->globals.items, w->globals.n * sizeof *names);
-  lc_diags_add(w->c->d, LC_SEV_ERROR, &e->mark, lc_suggest(p[1].name, names),
+  /* the suggestion is written as the name is read: vars.NAME */
+  const char *near = lc_suggest(p[1].name, names);
+  char *hint = near ? lc_xasprintf("vars.%s", near) : NULL;
+  lc_diags_add(w->c->d, LC_SEV_ERROR, &e->mark, hint,
                "unknown global variable 'vars.%s' (globals are declared under 'variables:' or "
                "captured in 'setup:')", p[1].name);
+  free(hint);
   free(names);
+}
+
+/* response.status, response.url, response.header.NAME, response.body: the fields of the last
+ * response (docs/language.md, templates). Anything else would render nothing at run time. */
+static void check_response(struct walk *w, const struct lc_expr *e) {
+  static const char *const fields[] = {"status", "url", "header", "body", NULL};
+  const struct lc_var_part *p = e->u.var.parts;
+  if (e->u.var.n < 2 || !p[1].name) {
+    lc_diag_error(w->c->d, &e->mark,
+                  "'response' needs a field: response.status, response.url, "
+                  "response.header.NAME or response.body");
+    return;
+  }
+  for (size_t i = 0; fields[i]; i++) {
+    if (strcmp(p[1].name, fields[i]) != 0) continue;
+    if (i == 2 && (e->u.var.n < 3 || !p[2].name))
+      lc_diag_error(w->c->d, &e->mark,
+                    "'response.header' needs a header name: response.header.NAME");
+    return;
+  }
+  const char *near = lc_suggest(p[1].name, fields);
+  char *hint = near ? lc_xasprintf("response.%s", near) : NULL;
+  lc_diags_add(w->c->d, LC_SEV_ERROR, &e->mark, hint,
+               "unknown field 'response.%s' (expected status, url, header.NAME or body)",
+               p[1].name);
+  free(hint);
 }
 
 static int check_use(void *ctx, const struct lc_expr *e) {
@@ -141,12 +171,14 @@ static int check_use(void *ctx, const struct lc_expr *e) {
     check_global(w, e);
   } else if (strcmp(root, "response") == 0) {
     /* the last response: always there once a request ran; empty before */
+    check_response(w, e);
   } else if (names_has(w->defined, root)) {
     /* set on the way here */
   } else if (names_has(&w->anywhere, root)) {
     lc_diag_warning(c->d, &e->mark,
-                    "variable '%s' may be used before it is set: it is set by another task or "
-                    "later in this one, which may not have run yet", root);
+                    "variable '%s' may be used before it is set: it is set only by another "
+                    "task, later in this one, or in an 'if' or a loop, which may not have run",
+                    root);
   } else if (names_has(&w->globals, root)) {
     char *hint = lc_xasprintf("vars.%s", root);
     lc_diags_add(c->d, LC_SEV_ERROR, &e->mark, hint,
@@ -218,7 +250,12 @@ static void walk_step(struct walk *w, const struct lc_step *st, struct names *de
     names_copy(&inner, defined);
     names_add(&inner, st->u.loop.as);
     walk_steps(w, &st->u.loop.body, &inner);
-    for (size_t i = 0; i < inner.n; i++)
+    /* What the body sets is set after the loop only when the body surely runs: a count above
+     * 0, or a literal list that is not empty. A list from a variable may be empty. */
+    const struct lc_expr *over = st->u.loop.over;
+    bool runs = st->u.loop.count > 0 ||
+                (st->u.loop.count < 0 && over && over->kind == LC_EXPR_LIST && over->u.list.n);
+    for (size_t i = 0; runs && i < inner.n; i++)
       if (strcmp(inner.items[i], st->u.loop.as) != 0) names_add(defined, inner.items[i]);
     names_free(&inner);
     break;
@@ -230,8 +267,9 @@ static void walk_step(struct walk *w, const struct lc_step *st, struct names *de
     names_copy(&b, defined);
     walk_steps(w, &st->u.if_.then_steps, &a);
     walk_steps(w, &st->u.if_.else_steps, &b);
-    for (size_t i = 0; i < a.n; i++) names_add(defined, a.items[i]);
-    for (size_t i = 0; i < b.n; i++) names_add(defined, b.items[i]);
+    /* set after the if: what both branches set (a name set by one branch only may not be) */
+    for (size_t i = 0; i < a.n; i++)
+      if (names_has(&b, a.items[i])) names_add(defined, a.items[i]);
     names_free(&a);
     names_free(&b);
     break;

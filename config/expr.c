@@ -407,7 +407,10 @@ struct lc_expr *lc_expr_parse(const char *text, size_t n, size_t base, struct lc
   if (p.pos < n) {
     char what[32];
     describe(&p, what, sizeof what);
-    fail(&p, p.pos, "unexpected %s after the expression", what);
+    if (text[p.pos] == '=' && !(p.pos + 1 < n && text[p.pos + 1] == '='))
+      fail(&p, p.pos, "unexpected '=' after the expression (did you mean '=='?)");
+    else
+      fail(&p, p.pos, "unexpected %s after the expression", what);
     lc_expr_free(e);
     return NULL;
   }

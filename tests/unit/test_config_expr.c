@@ -129,6 +129,8 @@ static void reports_errors_at_offsets(void **state) {
   expect_error("f(1 2)", 0, "unknown function 'f'");
   expect_error("random_int(1 2)", 13, "expected ',' or ')', got '2'");
   expect_error("#", 0, "expected a value, got '#'");
+  expect_error("response.status = 200", 16,
+               "unexpected '=' after the expression (did you mean '=='?)");
 }
 
 static void deep_nesting_is_bounded(void **state) {

@@ -644,9 +644,9 @@ static const struct {
      "6:9: error: 'json' cannot be used with 'body': a request has one body\n"
      "7:9: error: 'form' cannot be used with 'body': a request has one body"},
     {HEAD "      - post: /x\n        multipart: {f: {path: data/missing.png}}\n",
-     "5:31: error: cannot read file 'data/missing.png': No such file or directory"},
+     "5:31: error: cannot read file 'data/missing.png': no such file or directory"},
     {HEAD "      - post: /x\n        multipart: {f: {path: adir}, g: {content_type: a/b}}\n",
-     "5:31: error: cannot read file 'adir': Is a directory\n"
+     "5:31: error: cannot read file 'adir': is a directory\n"
      "5:41: error: missing key 'path': a multipart file is {path, content_type, filename}"},
     {HEAD "      - get: /\n        check: {json: {$.n: {gte: 1}}}\n",
      "5:30: error: unknown condition 'gte' (expected one of: eq, ne, gt, ge, lt, le, exists, "
@@ -746,7 +746,7 @@ static const struct {
      "5:18: error: missing key 'method' in 'request'\n"
      "6:40: error: unknown key 'name'"},
     {HEAD "      - get: /\n        client_cert: {cert: nope.pem, kye: k.pem}\n",
-     "5:29: error: cannot read file 'nope.pem': No such file or directory\n"
+     "5:29: error: cannot read file 'nope.pem': no such file or directory\n"
      "5:39: error: unknown key 'kye' (did you mean 'key'?)"},
     {HEAD "      - get: /\n        client_cert: /dev/null\n",
      "5:22: error: cannot read file '/dev/null': not a regular file"},
