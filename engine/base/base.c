@@ -213,6 +213,18 @@ const char *lc_suggest(const char *word, const char *const *candidates) {
   return best;
 }
 
+const char *lc_memmem(const char *hay, size_t hn, const char *needle, size_t nn) {
+  if (nn == 0) return hay;
+  if (nn > hn) return NULL;
+  const char *end = hay + (hn - nn) + 1;
+  for (const char *p = hay; p < end; p++) {
+    p = memchr(p, needle[0], (size_t)(end - p));
+    if (!p) return NULL;
+    if (memcmp(p, needle, nn) == 0) return p;
+  }
+  return NULL;
+}
+
 int lc_parse_uint(const char *s, size_t n, uint64_t max, uint64_t *out) {
   if (n == 0 || n > 20) return LC_EINVAL;
   uint64_t v = 0;

@@ -88,6 +88,10 @@ size_t lc_edit_distance(const char *a, const char *b);
  * `candidates`. */
 const char *lc_suggest(const char *word, const char *const *candidates);
 
+/* The first occurrence of needle[0..nn) in hay[0..hn), or NULL (memmem, which C11 lacks).
+ * An empty needle is found at hay. */
+const char *lc_memmem(const char *hay, size_t hn, const char *needle, size_t nn);
+
 /* Parses a whole non-negative decimal integer (no sign, no spaces, no trailing bytes) not above
  * `max`. Returns 0 or LC_EINVAL. */
 int lc_parse_uint(const char *s, size_t n, uint64_t max, uint64_t *out);

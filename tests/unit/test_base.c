@@ -96,6 +96,17 @@ static void arena_allocates_aligned_zeroed_memory(void **state) {
   assert_null(a.head);
 }
 
+static void memmem_finds_needles(void **state) {
+  (void)state;
+  const char hay[] = "abcabcabd";
+  assert_ptr_equal(lc_memmem(hay, 9, "abd", 3), hay + 6);
+  assert_ptr_equal(lc_memmem(hay, 9, "abc", 3), hay);
+  assert_null(lc_memmem(hay, 9, "abe", 3));
+  assert_null(lc_memmem(hay, 2, "abc", 3));
+  assert_ptr_equal(lc_memmem(hay, 9, "", 0), hay);
+  assert_null(lc_memmem(hay, 8, "abd", 3));
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(buf_appends_and_caps),
@@ -104,6 +115,7 @@ int main(void) {
       cmocka_unit_test(suggest_finds_near_words),
       cmocka_unit_test(parse_uint_is_strict),
       cmocka_unit_test(arena_allocates_aligned_zeroed_memory),
+      cmocka_unit_test(memmem_finds_needles),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
