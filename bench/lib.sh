@@ -30,10 +30,12 @@ bench_nginx() {
   local cpu=$1 port
   port=$(bench_free_port)
   mkdir -p "$bench_tmp/www" "$bench_tmp/nginx"
+  chmod 755 "$bench_tmp" # mktemp -d makes it 0700: nginx's worker (www-data) would answer 403
   head -c 100 /dev/zero | tr '\0' 'a' >"$bench_tmp/www/100b.txt"
   cat >"$bench_tmp/nginx/nginx.conf" <<CONF
 worker_processes 1;
-worker_cpu_affinity auto;
+# no worker_cpu_affinity: the worker inherits the CPU that taskset gave the master ("auto" would
+# bind it to CPU 0, where the clients run)
 daemon off;
 error_log $bench_tmp/nginx/error.log warn;
 pid $bench_tmp/nginx/nginx.pid;
@@ -45,6 +47,7 @@ http {
   server {
     listen 127.0.0.1:$port;
     root $bench_tmp/www;
+    location = /__nginx_status { stub_status; }
   }
 }
 CONF
@@ -73,4 +76,58 @@ bench_serve() {
 # bench_cpu_ticks PID: user+system CPU time of PID in clock ticks.
 bench_cpu_ticks() {
   awk '{print $14 + $15}' "/proc/$1/stat"
+}
+
+# bench_nginx_requests: nginx's count of requests since start (stub_status), this one included:
+# the difference of two readings is the requests in between plus one.
+bench_nginx_requests() {
+  curl -fsS "$NGINX_URL/__nginx_status" | awk 'NR == 3 {print $3}'
+}
+
+# bench_need_locust: installs Locust from Debian (python3-locust) when it is missing.
+bench_need_locust() {
+  /usr/bin/python3 -c 'import locust' 2>/dev/null && return 0
+  echo "bench: installing python3-locust" >&2
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends python3-locust \
+    >/dev/null || { $sudo apt-get update -qq >/dev/null &&
+      DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+        python3-locust >/dev/null; }
+}
+
+# bench_child_pid PID: waits (up to 10 s) for the first child of PID (the program run under
+# `/usr/bin/time taskset -c N PROGRAM`, whose pid stays that of taskset, which execs) and prints it.
+bench_child_pid() {
+  local c
+  for _ in $(seq 200); do
+    c=$(pgrep -P "$1" | head -1 || true)
+    [ -n "$c" ] && { echo "$c"; return 0; }
+    sleep 0.05
+  done
+  return 1
+}
+
+# bench_wait_bounded PID LIMIT CHILD: waits for PID (a job of this shell) to end; if it is still
+# running after LIMIT seconds, sends CHILD SIGTERM, then SIGKILL 5 s later. Returns PID's status.
+bench_wait_bounded() {
+  local pid=$1 limit=$2 child=$3 t=0
+  while kill -0 "$pid" 2>/dev/null && [ "$t" -lt $((limit * 10)) ]; do sleep 0.1; t=$((t + 1)); done
+  if kill -0 "$pid" 2>/dev/null; then
+    echo "bench: pid $child still running after ${limit}s: SIGTERM" >&2
+    kill -TERM "$child" 2>/dev/null || true
+    sleep 5
+    kill -KILL "$child" 2>/dev/null || true
+  fi
+  wait "$pid"
+}
+
+# bench_rss_kb PID: resident set size of PID in KiB (VmRSS), empty when PID is gone.
+bench_rss_kb() {
+  awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || true
+}
+
+# bench_now: wall clock in seconds, with nanoseconds.
+bench_now() {
+  date +%s.%N
 }

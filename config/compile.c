@@ -436,8 +436,12 @@ static void scan_csv(struct cc *c, struct lc_feeder *f, const struct lc_node *at
   char buf[65536];
   size_t got;
   bool bad = false;
+  bool first = true;
   while ((got = fread(buf, 1, sizeof buf, fp)) > 0) {
-    if (csv_parse(&p, buf, got, csv_field, csv_row, &cnt) != got) {
+    /* a UTF-8 byte order mark names no column (engine/feeder.c drops it too) */
+    size_t skip = first && got >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    first = false;
+    if (csv_parse(&p, buf + skip, got - skip, csv_field, csv_row, &cnt) != got - skip) {
       bad = true;
       break;
     }
