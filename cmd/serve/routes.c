@@ -736,6 +736,10 @@ static int h_login(struct call *c) {
     return reply_error(c, 401, "empty user or password");
   }
   struct lc_buf *t = &c->x->tmp;
+  /* user points into t: make room for the token first, so that making it cannot move t */
+  size_t uoff = (size_t)(user.p - t->data);
+  if (lc_serve_reserve(t, 2 * user.n + 33)) return reply_too_big(c);
+  user.p = t->data + uoff;
   size_t tok = t->len;
   if (lc_serve_token_make(&c->x->key, user.p, user.n, t)) return reply_too_big(c);
   struct lc_buf *hdr = &c->x->hdr, *b = &c->x->body;
