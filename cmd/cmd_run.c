@@ -2,6 +2,7 @@
  * summary. Locust-style options override the scenario's `load:`; exit codes as docs/cli.md. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "cmd/cli.h"
 #include "cmd/scenario.h"
@@ -61,6 +62,16 @@ static int parse_time(const char *opt, const char *v, int64_t *out) {
 static int not_yet(const char *opt) {
   fprintf(stderr, "loadc run: option '--%s' is not implemented in this version yet\n", opt);
   return LC_EXIT_CANNOT;
+}
+
+/* Each user holds a connection: raise the soft limit on open files to the hard one, as Locust
+ * and `loadc serve` do, so that a few thousand users do not fail with "too many open files". */
+static void raise_nofile(void) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) lc_log(LC_LOG_DEBUG, "could not raise the open-files limit");
+  }
 }
 
 static int run_run(const struct lc_command *self, int argc, char **argv) {
@@ -197,6 +208,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   ro.user_classes = (const char *const *)user_classes;
   ro.progress = quiet || only_summary || ro.single_user ? NULL : stderr;
   lc_plan_jit(plan);
+  raise_nofile();
 
   struct lc_run_result res;
   if (lc_engine_run(plan, &ro, &res) != 0) {

@@ -253,7 +253,9 @@ static void arm(struct worker *w) {
   int64_t due = lc_user_links(w->heap[0])->due_us;
   if (due == w->armed_us) return;
   int64_t wait_us = due - lc_now_us();
-  uint64_t ms = wait_us <= 0 ? 0 : (uint64_t)((wait_us + 999) / 1000);
+  /* at least 1 ms: libuv 1.44 runs a 0 ms timer started from a timer callback again at once,
+     without polling for I/O in between (libuv #4245), which would starve the loop */
+  uint64_t ms = wait_us <= 1000 ? 1 : (uint64_t)((wait_us + 999) / 1000);
   w->armed_us = due;
   uv_timer_start(&w->timer, on_worker_timer, ms, 0);
 }
@@ -262,7 +264,7 @@ static void on_worker_timer(uv_timer_t *t) {
   struct worker *w = t->data;
   w->armed_us = 0;
   int64_t now = lc_now_us();
-  while (w->nheap > 0 && lc_user_links(w->heap[0])->due_us <= now + 500) {
+  while (w->nheap > 0 && lc_user_links(w->heap[0])->due_us <= now + 1000) {
     struct lc_user *u = w->heap[0];
     heap_remove(w, u);
     lc_user_links(u)->due_us = 0;

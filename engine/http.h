@@ -12,7 +12,8 @@
 
 struct uv_loop_s;
 
-/* Why a request failed below HTTP (status 0). */
+/* Why a request failed: below HTTP (then status is 0, as Locust reports connection errors), or
+ * LC_HTTP_ETOOBIG, where the status that was read is kept. */
 enum lc_http_error {
   LC_HTTP_OK = 0,
   LC_HTTP_ECONNREFUSED,   /* connection refused */
@@ -64,18 +65,21 @@ struct lc_http_request {
   const char *client_cert, *client_key;
 };
 
-/* What came back. Valid only during the callback. */
+/* What came back. Valid until the callback returns, even if the callback starts the session's
+ * next request or frees it. */
 struct lc_http_response {
-  int status;                     /* 0 when error != LC_HTTP_OK before any status was read */
+  int status;                     /* 0 on every error except LC_HTTP_ETOOBIG */
   enum lc_http_error error;
   const char *error_message;      /* "connection refused", "timeout after 5s", ... or NULL */
   int64_t start_us;               /* when the request was handed to the client (monotonic) */
   int64_t headers_us;             /* when the response headers were complete (0 if never) */
   int64_t end_us;                 /* when the last byte of the body arrived or it failed */
-  uint64_t body_bytes;            /* bytes of body received (decoded length when available) */
+  uint64_t body_bytes;            /* bytes of body received, kept or not (decoded length when
+                                     available) */
   const char *body;               /* the body when keep_body (NUL-terminated), else NULL */
   size_t body_len;
-  const struct lc_http_header *headers;  /* the final response's headers, in order */
+  const struct lc_http_header *headers;  /* the final response's headers, in order (none
+                                            when status is 0) */
   size_t nheaders;
   const char *final_url;          /* after redirects */
 };
@@ -87,18 +91,23 @@ struct lc_http_session;
 
 /* A client on `loop` (the worker's). NULL after logging why (libcurl could not start). */
 struct lc_http_client *lc_http_client_new(struct uv_loop_s *loop);
-/* Closes every handle; the loop then runs until they are closed (the caller keeps running it). */
+/* Frees the sessions still open (no callback runs for their requests) and closes every handle;
+ * the loop then runs until they are closed (the caller keeps running it), after which
+ * uv_loop_close() succeeds. May be called from a callback. */
 void lc_http_client_free(struct lc_http_client *c);
 
 /* A user's session: cookies and connections persist across its requests and are never shared
  * with another session. */
 struct lc_http_session *lc_http_session_new(struct lc_http_client *c);
-/* Cancels a request in flight (its callback does not run) and frees the session. */
+/* Cancels a request in flight (its callback does not run) and frees the session. May be called
+ * from any callback, the session's own included. */
 void lc_http_session_free(struct lc_http_session *s);
 
 /* Starts req on session s (one request at a time per session). cb runs exactly once, later,
- * from the loop, with the response or the failure; never from inside lc_http_send. Returns 0,
- * or a negative LC_E* code when the request could not be started (then cb never runs). */
+ * from the loop, with the response or the failure; never from inside lc_http_send. A request
+ * the client cannot set up (say, headers over 1 MiB) is such a failure too. Returns 0, or
+ * LC_EINVAL when a request is already in flight on s or req lacks its method or URL (then cb
+ * never runs). */
 int lc_http_send(struct lc_http_session *s, const struct lc_http_request *req, lc_http_done_cb cb,
                  void *ctx);
 

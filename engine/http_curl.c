@@ -2,7 +2,12 @@
  * worker's libuv loop: curl names the sockets to watch (one uv_poll each, kept for the life of
  * a keep-alive connection, not per transfer) and one timeout (a uv_timer); completions come
  * from curl_multi_info_read. A session is one easy handle with its own cookie engine and its
- * own connection cache, so a user's cookies and connection are never another user's. */
+ * own connection cache (a private CURLSH: in a multi handle connections are otherwise pooled
+ * for all easy handles), so a user's cookies and connection are never another user's.
+ * Host names are resolved once per client: the first request to an origin calls getaddrinfo
+ * (blocking the loop that once) and hands the addresses to the multi handle's DNS cache as
+ * permanent entries (CURLOPT_RESOLVE); names met later (redirects to other hosts) curl resolves
+ * itself, in its resolver thread, and keeps for the run (CURLOPT_DNS_CACHE_TIMEOUT -1). */
 #include "engine/http.h"
 
 #include <arpa/inet.h>
@@ -40,14 +45,14 @@ struct sock {
   curl_socket_t fd;
   int events;  /* UV_READABLE | UV_WRITABLE being watched; 0 when stopped */
   bool ours;   /* opened by open_socket(), so closed by close_socket() */
-  bool idle;   /* curl stopped watching it: the poll stops at its next event (lazy stop) */
+  bool idle;   /* curl stopped watching it: the poll, unreferenced, stops at its next event */
 };
 
 /* An origin ("scheme://authority") this client has seen. */
 struct origin {
   char *text;
   size_t len;
-  char *resolve;  /* "host:port:addr[,addr]" for CURLOPT_RESOLVE; NULL: a literal, or left to curl */
+  char *resolve;  /* "host:port:addr[,addr]" for CURLOPT_RESOLVE; NULL: literal, or left to curl */
 };
 
 /* What one response in flight needs. Pooled per client, so that a waiting session holds none. */
@@ -59,6 +64,7 @@ struct rbuf {
   size_t noffs, capoffs;
   struct lc_http_header *hdrs; /* pointers into head, built when the transfer completes */
   size_t caphdrs;
+  struct lc_buf url;           /* the final URL: curl's own copy goes at the next request */
   char msg[MSG_MAX];
 };
 
@@ -71,8 +77,8 @@ struct lc_http_session {
   CURL *easy;
   CURLSH *share;                        /* this session's own connection cache */
   struct curl_slist *headers;           /* the last request's, reused while unchanged */
-  struct curl_slist *resolve;           /* set for the transfer that meets a new origin */
-  curl_mime *mime;                      /* the last request's multipart body */
+  struct curl_slist *resolve;           /* for a transfer that meets a new origin */
+  curl_mime *mime;                      /* for a transfer with a multipart body */
   struct rbuf *rb;                      /* while a request is in flight */
   lc_http_done_cb cb;
   void *ctx;
@@ -92,12 +98,14 @@ struct lc_http_session {
 struct lc_http_client {
   uv_loop_t *loop;
   CURLM *multi;
-  uv_timer_t timer;  /* curl's timeout */
-  uv_timer_t defer;  /* reports failures that happened inside lc_http_send */
-  int nhandles;      /* of timer and defer not closed yet: the client is freed at 0 */
+  uv_timer_t timer;  /* curl's timeout, when it is in the future */
+  uv_idle_t kick;    /* curl's timeout when it is "now": on the next loop iteration */
+  uv_idle_t defer;   /* reports failures that happened inside lc_http_send */
+  int nhandles;      /* of timer, kick and defer not closed yet: the client is freed at 0 */
   bool closing;
   struct lc_http_session *sessions;
   struct lc_http_session *dhead, *dtail;
+  size_t ndeferred;
   struct sock **socks;  /* by file descriptor */
   size_t nsocks;
   struct origin *origins;
@@ -150,8 +158,8 @@ static void on_poll(uv_poll_t *h, int status, int events) {
   struct sock *k = h->data;
   struct lc_http_client *c = k->c;
   if (k->idle) { /* a kept connection between transfers: curl checks it when it reuses it */
-    if (!getenv("NOSTOP")) { uv_poll_stop(h);
-    k->events = 0; }
+    uv_poll_stop(h);
+    k->events = 0;
     return;
   }
   int flags = 0;
@@ -223,19 +231,32 @@ static int close_socket(void *clientp, curl_socket_t fd) {
 
 /* ---- timers ---- */
 
-static void on_timeout(uv_timer_t *t) {
-  struct lc_http_client *c = t->data;
+static void run_timeout(struct lc_http_client *c) {
   int running;
   curl_multi_socket_action(c->multi, CURL_SOCKET_TIMEOUT, 0, &running);
   check_done(c);
 }
 
-/* CURLMOPT_TIMERFUNCTION: one timer for the whole multi handle. */
+static void on_timeout(uv_timer_t *t) { run_timeout(t->data); }
+
+static void on_kick(uv_idle_t *h) {
+  uv_idle_stop(h);
+  run_timeout(h->data);
+}
+
+/* CURLMOPT_TIMERFUNCTION: one timeout for the whole multi handle. "Now" (every new transfer
+ * asks for it) runs from an idle handle, not a 0 ms timer: libuv 1.44 runs a 0 ms timer
+ * restarted from a timer callback again at once, without polling in between (libuv #4245), so
+ * requests failing at once (out of file descriptors) would spin the loop; and a 1 ms timer
+ * would add up to a millisecond to every request's time. An idle handle runs once per loop
+ * iteration and keeps that iteration's poll from blocking. */
 static int on_curl_timer(CURLM *m, long ms, void *userp) {
   struct lc_http_client *c = userp;
   (void)m;
   if (c->closing) return 0;
+  if (ms != 0) uv_idle_stop(&c->kick);
   if (ms < 0) uv_timer_stop(&c->timer);
+  else if (ms == 0) uv_idle_start(&c->kick, on_kick);
   else uv_timer_start(&c->timer, on_timeout, (uint64_t)ms, 0);
   return 0;
 }
@@ -251,9 +272,11 @@ static struct rbuf *rbuf_get(struct lc_http_client *c) {
     rb = lc_xcalloc(1, sizeof *rb);
     lc_buf_init(&rb->body, 0);
     lc_buf_init(&rb->head, HEAD_MAX);
+    lc_buf_init(&rb->url, 0);
   }
   lc_buf_reset(&rb->body);
   lc_buf_reset(&rb->head);
+  lc_buf_reset(&rb->url);
   rb->noffs = 0;
   rb->msg[0] = '\0';
   return rb;
@@ -262,6 +285,7 @@ static struct rbuf *rbuf_get(struct lc_http_client *c) {
 static void rbuf_free(struct rbuf *rb) {
   lc_buf_release(&rb->body);
   lc_buf_release(&rb->head);
+  lc_buf_release(&rb->url);
   free(rb->offs);
   free(rb->hdrs);
   free(rb);
@@ -503,10 +527,25 @@ static enum lc_http_error map_error(struct lc_http_session *s, CURLcode rc, char
   }
 }
 
+/* Drops what only the transfer needed, so that a waiting session holds no buffers. */
+static void release_transfer(struct lc_http_session *s) {
+  if (s->mime) {
+    curl_easy_setopt(s->easy, CURLOPT_MIMEPOST, (curl_mime *)NULL);
+    curl_mime_free(s->mime);
+    s->mime = NULL;
+  }
+  if (s->resolve) {
+    curl_easy_setopt(s->easy, CURLOPT_RESOLVE, (struct curl_slist *)NULL);
+    curl_slist_free_all(s->resolve);
+    s->resolve = NULL;
+  }
+}
+
 /* Hands r to the session's callback; the session is idle (and may be reused or freed) from
  * then on, and the response's buffers go back to the pool once the callback has returned. */
 static void finish(struct lc_http_session *s, const struct lc_http_response *r) {
   struct lc_http_client *c = s->c;
+  release_transfer(s);
   lc_http_done_cb cb = s->cb;
   void *ctx = s->ctx;
   struct rbuf *rb = s->rb;
@@ -543,7 +582,8 @@ static void complete(struct lc_http_session *s, CURLcode rc) {
   r.body_bytes = s->body_bytes;
   char *url = NULL;
   curl_easy_getinfo(s->easy, CURLINFO_EFFECTIVE_URL, &url);
-  r.final_url = url;
+  lc_buf_puts(&rb->url, url ? url : "");
+  r.final_url = rb->url.data ? rb->url.data : "";
   if (rc != CURLE_OK) {
     r.error = map_error(s, rc, rb->msg, sizeof rb->msg);
     r.error_message = rb->msg;
@@ -579,13 +619,17 @@ static void check_done(struct lc_http_client *c) {
 
 /* ---- failures inside lc_http_send, reported from the loop ---- */
 
-static void on_defer(uv_timer_t *t) {
-  struct lc_http_client *c = t->data;
+static void on_defer(uv_idle_t *h) {
+  struct lc_http_client *c = h->data;
   struct lc_http_session *s;
-  while ((s = c->dhead)) { /* one at a time: a callback may free sessions still queued */
+  uv_idle_stop(h);
+  /* one at a time, since a callback may free sessions still queued; and only as many as were
+     queued, since a callback may queue a new failure (that one waits for the next iteration) */
+  for (size_t n = c->ndeferred; n > 0 && (s = c->dhead); n--) {
     c->dhead = s->dnext;
     if (!c->dhead) c->dtail = NULL;
     s->dnext = NULL;
+    c->ndeferred--;
     struct lc_http_response r;
     memset(&r, 0, sizeof r);
     r.error = s->derr;
@@ -604,7 +648,8 @@ static void defer_failure(struct lc_http_session *s, enum lc_http_error e) {
   if (c->dtail) c->dtail->dnext = s;
   else c->dhead = s;
   c->dtail = s;
-  uv_timer_start(&c->defer, on_defer, 0, 0);
+  c->ndeferred++;
+  uv_idle_start(&c->defer, on_defer); /* next iteration (see on_curl_timer) */
 }
 
 static void defer_remove(struct lc_http_client *c, struct lc_http_session *s) {
@@ -613,6 +658,7 @@ static void defer_remove(struct lc_http_client *c, struct lc_http_session *s) {
   if (!*pp) return;
   *pp = s->dnext;
   if (c->dtail == s) c->dtail = prev;
+  c->ndeferred--;
 }
 
 /* ---- setting a request up ---- */
@@ -667,11 +713,6 @@ static CURLcode set_mime(struct lc_http_session *s, const struct lc_http_request
  * a GET, as browsers and requests do. */
 static CURLcode set_method(struct lc_http_session *s, const struct lc_http_request *req) {
   CURL *e = s->easy;
-  if (s->mime) {
-    curl_easy_setopt(e, CURLOPT_MIMEPOST, (curl_mime *)NULL);
-    curl_mime_free(s->mime);
-    s->mime = NULL;
-  }
   if (is_method(req->method, "HEAD")) {
     SET(CURLOPT_CUSTOMREQUEST, (const char *)NULL);
     SET(CURLOPT_NOBODY, 1L);
@@ -686,7 +727,8 @@ static CURLcode set_method(struct lc_http_session *s, const struct lc_http_reque
     CURLcode rc = set_mime(s, req);
     if (rc != CURLE_OK) return rc;
   }
-  bool plain = is_method(req->method, "POST") || (is_method(req->method, "GET") && kind == BODY_NONE);
+  bool plain = is_method(req->method, "POST") ||
+               (is_method(req->method, "GET") && kind == BODY_NONE);
   SET(CURLOPT_CUSTOMREQUEST, plain ? (const char *)NULL : req->method);
   return CURLE_OK;
 }
@@ -787,9 +829,12 @@ static char *resolve_origin(const char *origin) {
   for (struct addrinfo *ai = res; ai && rc == 0; ai = ai->ai_next) {
     char text[INET6_ADDRSTRLEN];
     const void *a;
-    if (ai->ai_family == AF_INET) a = &((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr;
-    else if (ai->ai_family == AF_INET6) a = &((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr;
-    else continue;
+    if (ai->ai_family == AF_INET)
+      a = &((struct sockaddr_in *)(void *)ai->ai_addr)->sin_addr;
+    else if (ai->ai_family == AF_INET6)
+      a = &((struct sockaddr_in6 *)(void *)ai->ai_addr)->sin6_addr;
+    else
+      continue;
     if (!inet_ntop(ai->ai_family, a, text, sizeof text)) continue;
     rc = lc_buf_printf(&b, ai->ai_family == AF_INET6 ? "%s[%s]" : "%s%s", n++ ? "," : "", text);
   }
@@ -808,11 +853,6 @@ out:
 static CURLcode set_resolve(struct lc_http_session *s, const char *url) {
   struct lc_http_client *c = s->c;
   CURL *e = s->easy;
-  if (s->resolve) {
-    SET(CURLOPT_RESOLVE, (struct curl_slist *)NULL);
-    curl_slist_free_all(s->resolve);
-    s->resolve = NULL;
-  }
   size_t n = origin_len(url);
   if (n == 0) return CURLE_OK;
   for (size_t i = 0; i < c->norigins; i++)
@@ -987,9 +1027,10 @@ struct lc_http_client *lc_http_client_new(struct uv_loop_s *loop) {
   curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
   curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, (void *)c);
   uv_timer_init(loop, &c->timer);
-  uv_timer_init(loop, &c->defer);
-  c->timer.data = c->defer.data = c;
-  c->nhandles = 2;
+  uv_idle_init(loop, &c->kick);
+  uv_idle_init(loop, &c->defer);
+  c->timer.data = c->kick.data = c->defer.data = c;
+  c->nhandles = 3;
   lc_buf_init(&c->scratch, REQ_HEAD_MAX);
   return c;
 }
@@ -1023,5 +1064,6 @@ void lc_http_client_free(struct lc_http_client *c) {
   c->socks = NULL;
   c->nsocks = 0;
   uv_close((uv_handle_t *)&c->timer, on_client_handle_closed);
+  uv_close((uv_handle_t *)&c->kick, on_client_handle_closed);
   uv_close((uv_handle_t *)&c->defer, on_client_handle_closed);
 }

@@ -702,7 +702,8 @@ static size_t capture_xpath(const struct lc_capture *cap, const struct lc_http_r
  * default (owned), or NULL. */
 static char *run_captures(const struct lc_request *rq, struct judged *j,
                           const struct lc_eval_ctx *ctx, struct lc_vars *vars) {
-  struct lc_val *found = lc_xcalloc(MAX_FOUND, sizeof *found);
+  if (rq->ncaptures == 0) return NULL;
+  struct lc_val *found = lc_xmalloc(MAX_FOUND * sizeof *found);
   char *failure = NULL;
   for (size_t i = 0; i < rq->ncaptures; i++) {
     const struct lc_capture *cap = &rq->captures[i];

@@ -70,6 +70,7 @@ struct lc_user {
   bool stopping;               /* the on_stop chain is running */
   bool interrupt_reschedule;   /* how the parent continues after a taskset's on_stop */
   bool task_failed_end;        /* on_failure: end_task asked to end the current task */
+  bool yielded;                /* the loop has run since the last pick (I/O, a wait, a yield) */
   struct frame frames[MAX_FRAMES];
   int nframes;
   struct cursor cursors[MAX_CURSORS];
@@ -214,6 +215,15 @@ static void pick_next(struct lc_user *u) {
     begin_stop_chain(u);
     return;
   }
+  if (!u->yielded) {
+    /* the last task did no I/O and had no wait: give the loop a turn before the next one, as
+       Locust's gevent.sleep(0) does, so that timers, signals and other users are not starved */
+    u->yielded = true;
+    u->state = S_WAITING;
+    u->hooks.wake_at(u->hooks.w, u, now(u) + 1000);
+    return;
+  }
+  u->yielded = false;
   const struct lc_task *t = pick(u);
   if (!t) {
     user_error(u, "no tasks defined in user class '%s'", u->uc->name);
@@ -253,6 +263,7 @@ static void wait_then_pick(struct lc_user *u) {
     return;
   }
   u->state = S_WAITING;
+  u->yielded = true;
   u->hooks.wake_at(u->hooks.w, u, t + wait_us);
 }
 
@@ -475,6 +486,7 @@ static void exec_request(struct lc_user *u, const struct lc_step *st) {
   lc_buf_release(&err);
   u->req = r;
   u->state = S_IN_REQUEST;
+  u->yielded = true;
   if (u->hooks.send(u->hooks.w, u, lc_request_build_http(u->built)) != 0) {
     struct lc_http_response resp;
     memset(&resp, 0, sizeof resp);
@@ -492,6 +504,7 @@ static bool exec_step(struct lc_user *u, const struct lc_step *st) {
   case LC_STEP_SLEEP:
     if (st->u.sleep_us <= 0) return true;
     u->state = S_SLEEPING;
+    u->yielded = true;
     u->hooks.wake_at(u->hooks.w, u, now(u) + st->u.sleep_us);
     return false;
   case LC_STEP_SET: exec_set(u, st); return u->state == S_RUNNING && u->ncursors > 0;
@@ -625,6 +638,7 @@ struct lc_vars *lc_user_vars(struct lc_user *u) { return &u->vars; }
 void lc_user_start(struct lc_user *u) {
   if (u->state != S_NEW) return;
   u->state = S_RUNNING;
+  u->yielded = true;
   if (u->script) {
     begin_block(u, B_SCRIPT, u->script);
     run(u);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -55,6 +56,7 @@ static int group_setup(void **state) {
   pid_t pid = fork();
   if (pid < 0) return -1;
   if (pid == 0) {
+    prctl(PR_SET_PDEATHSIG, SIGTERM); /* the server goes when the test does, even on a crash */
     dup2(p[1], STDOUT_FILENO);
     close(p[0]);
     close(p[1]);
@@ -111,13 +113,24 @@ static int setup(void **state) {
   return 0;
 }
 
-/* Freeing the client, then running the loop, leaves nothing open. */
+static void close_any(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h)) uv_close(h, NULL);
+}
+
+/* Freeing the client, then running the loop, leaves nothing open. (A test that failed half-way
+ * may have left handles of its own: they are closed so that the next test can run.) */
 static int teardown(void **state) {
   struct fx *f = *state;
   lc_http_client_free(f->c);
   uv_close((uv_handle_t *)&f->guard, NULL);
-  uv_run(&f->loop, UV_RUN_DEFAULT);
+  for (int i = 0; i < 10; i++) uv_run(&f->loop, UV_RUN_NOWAIT);
   int rc = uv_loop_close(&f->loop);
+  if (rc != 0) {
+    uv_walk(&f->loop, close_any, NULL);
+    for (int i = 0; i < 10; i++) uv_run(&f->loop, UV_RUN_NOWAIT);
+    uv_loop_close(&f->loop);
+  }
   free(f);
   assert_int_equal(rc, 0);
   return 0;
@@ -824,13 +837,18 @@ struct chain {
   struct fx *f;
 };
 
+/* Sends the session's next request from the callback, then reads the response: it stays
+ * valid until the callback returns (ASan checks). */
 static void on_chain(void *ctx, const struct lc_http_response *resp) {
   struct chain *ch = ctx;
   ch->calls++;
-  if (resp->error == LC_HTTP_OK && resp->status == 200 && resp->body_len == sizeof json_doc - 1)
+  bool again = --ch->left > 0 && lc_http_send(ch->s, ch->q, on_chain, ch) == 0;
+  if (resp->error == LC_HTTP_OK && resp->status == 200 && resp->body_len == sizeof json_doc - 1 &&
+      strcmp(resp->body, json_doc) == 0 && strcmp(resp->final_url, ch->q->url) == 0 &&
+      resp->nheaders == 4 && strcmp(resp->headers[0].name, "Server") == 0 &&
+      strcmp(resp->headers[0].value, "loadc") == 0)
     ch->ok++;
-  if (--ch->left > 0 && lc_http_send(ch->s, ch->q, on_chain, ch) == 0) return;
-  response_in(ch->f);
+  if (!again) response_in(ch->f);
 }
 
 static void concurrent_sessions(void **state) {
@@ -891,12 +909,13 @@ static void free_mid_request(void **state) {
   t2.data = &victims[1];
   uv_timer_start(&t2, on_free_timer, 150, 0); /* other: headers in, waiting for the body */
   run_for(f, 700);
+  uv_close((uv_handle_t *)&t, NULL); /* (stack handles: closed before any assertion) */
+  uv_close((uv_handle_t *)&t2, NULL);
+  run_for(f, 1);
   assert_int_equal(r.calls, 0);
   assert_int_equal(r2.calls, 0);
   assert_null(victims[0]);
   assert_null(victims[1]);
-  uv_close((uv_handle_t *)&t, NULL);
-  uv_close((uv_handle_t *)&t2, NULL);
   result_release(&r);
   result_release(&r2);
   /* a request freed before the loop ever ran */
@@ -928,6 +947,113 @@ static void client_free_in_flight(void **state) {
   run_for(f, 400);
   assert_int_equal(r.calls, 0);
   result_release(&r);
+}
+
+struct freer {
+  struct fx *f;
+  struct lc_http_session *s;
+  bool free_client;
+  int calls;
+};
+
+static void on_done_free(void *ctx, const struct lc_http_response *resp) {
+  struct freer *fr = ctx;
+  fr->calls++;
+  if (resp->status == 200) {
+    if (fr->free_client) {
+      lc_http_client_free(fr->f->c); /* frees the sessions too */
+      fr->f->c = NULL;
+    } else {
+      lc_http_session_free(fr->s);
+    }
+  }
+  response_in(fr->f);
+}
+
+/* A callback may free its own session, or the whole client, while other requests are in
+ * flight: those never call back, and nothing is used after being freed (ASan). */
+static void free_from_callback(void **state) {
+  struct fx *f = *state;
+  char url[256], slow[256];
+  snprintf(url, sizeof url, "%s/json", f->srv->url);
+  snprintf(slow, sizeof slow, "%s/delay/300", f->srv->url);
+  struct lc_http_request q = get_req(url), qs = get_req(slow);
+  struct freer a = {f, lc_http_session_new(f->c), false, 0};
+  f->pending = 1;
+  assert_int_equal(lc_http_send(a.s, &q, on_done_free, &a), 0);
+  wait_all(f);
+  assert_int_equal(a.calls, 1);
+  struct freer b = {f, lc_http_session_new(f->c), true, 0};
+  struct freer other = {f, lc_http_session_new(f->c), false, 0};
+  f->pending = 1;
+  assert_int_equal(lc_http_send(other.s, &qs, on_done_free, &other), 0);
+  assert_int_equal(lc_http_send(b.s, &q, on_done_free, &b), 0);
+  wait_all(f);
+  assert_null(f->c);
+  run_for(f, 400);
+  assert_int_equal(b.calls, 1);
+  assert_int_equal(other.calls, 0);
+}
+
+struct hammer {
+  struct fx *f;
+  struct lc_http_session *s;
+  const struct lc_http_request *q;
+  bool stop;
+  long failures;
+};
+
+static void on_hammer(void *ctx, const struct lc_http_response *resp) {
+  struct hammer *h = ctx;
+  if (resp->error != LC_HTTP_OK) h->failures++;
+  if (h->stop || lc_http_send(h->s, h->q, on_hammer, h) != 0) response_in(h->f);
+}
+
+static void on_stop_hammer(uv_timer_t *t) { ((struct hammer *)t->data)->stop = true; }
+
+/* A user that sends again from the callback of a request failing at once (refused on
+ * loopback, or failing inside lc_http_send) must not starve the loop: the timer that stops it
+ * still fires. (Were new transfers started by a 0 ms uv_timer, libuv 1.44 would run it again
+ * and again without ever polling, and this test would hang until its alarm.) */
+static void immediate_failures_do_not_starve_the_loop(void **state) {
+  struct fx *f = *state;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  assert_true(fd >= 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  char url[256];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/", ntohs(a.sin_port));
+  size_t n = 1100 * 1024;
+  char *big = lc_xmalloc(n + 1);
+  memset(big, 'v', n);
+  big[n] = '\0';
+  struct lc_http_header h = {"X-Big", big};
+  struct lc_http_request refused = get_req(url), unstartable = get_req(url);
+  unstartable.headers = &h;
+  unstartable.nheaders = 1;
+  const struct lc_http_request *qs[] = {&refused, &unstartable};
+  for (size_t i = 0; i < LC_ARRAY_LEN(qs); i++) {
+    struct hammer hm = {f, lc_http_session_new(f->c), qs[i], false, 0};
+    uv_timer_t t;
+    uv_timer_init(&f->loop, &t);
+    t.data = &hm;
+    uv_timer_start(&t, on_stop_hammer, 100, 0);
+    f->pending = 1;
+    assert_int_equal(lc_http_send(hm.s, qs[i], on_hammer, &hm), 0);
+    wait_all(f);
+    uv_close((uv_handle_t *)&t, NULL);
+    run_for(f, 1);
+    lc_http_session_free(hm.s);
+    assert_true(hm.stop);
+    assert_true(hm.failures > 1);
+  }
+  free(big);
+  close(fd);
 }
 
 /* A one-answer server on the test's loop: each connection gets "ok" to its first request and
@@ -1008,18 +1134,19 @@ static void on_check(uv_check_t *h) { (*(int *)h->data)++; }
 
 /* The server closes a connection the session keeps: the idle socket's poll stops at the close
  * (the loop does not spin on it), and the next request takes a new connection. */
+static void mini_closed(uv_handle_t *h) { free(h->data); }
+
 static void idle_connection_closed_by_server(void **state) {
   struct fx *f = *state;
-  struct mini m;
-  memset(&m, 0, sizeof m);
-  uv_tcp_init(&f->loop, &m.server);
-  m.server.data = &m;
+  struct mini *m = lc_xcalloc(1, sizeof *m); /* freed when its handle closes */
+  uv_tcp_init(&f->loop, &m->server);
+  m->server.data = m;
   struct sockaddr_in a;
   uv_ip4_addr("127.0.0.1", 0, &a);
-  assert_int_equal(uv_tcp_bind(&m.server, (const struct sockaddr *)&a, 0), 0);
-  assert_int_equal(uv_listen((uv_stream_t *)&m.server, 16, mini_on_connection), 0);
+  assert_int_equal(uv_tcp_bind(&m->server, (const struct sockaddr *)&a, 0), 0);
+  assert_int_equal(uv_listen((uv_stream_t *)&m->server, 16, mini_on_connection), 0);
   int len = sizeof a;
-  uv_tcp_getsockname(&m.server, (struct sockaddr *)&a, &len);
+  uv_tcp_getsockname(&m->server, (struct sockaddr *)&a, &len);
   char url[256];
   snprintf(url, sizeof url, "http://127.0.0.1:%d/", ntohs(a.sin_port));
   struct lc_http_session *s = lc_http_session_new(f->c);
@@ -1036,15 +1163,16 @@ static void idle_connection_closed_by_server(void **state) {
   uv_check_start(&check, on_check);
   run_for(f, 300);
   uv_close((uv_handle_t *)&check, NULL);
+  run_for(f, 1);
   assert_true(iterations < 100); /* a spinning loop makes tens of thousands */
   do_req(f, s, &q, &r);
   assert_int_equal(r.error, LC_HTTP_OK);
   assert_string_equal(r.body, "ok");
-  assert_int_equal(m.accepted, 2);
-  assert_int_equal(m.answered, 2);
+  assert_int_equal(m->accepted, 2);
+  assert_int_equal(m->answered, 2);
   result_release(&r);
   lc_http_session_free(s);
-  uv_close((uv_handle_t *)&m.server, NULL);
+  uv_close((uv_handle_t *)&m->server, mini_closed);
   run_for(f, 100); /* the second connection's close */
 }
 
@@ -1074,7 +1202,9 @@ int main(void) {
       cmocka_unit_test_setup_teardown(concurrent_sessions, setup, teardown),
       cmocka_unit_test_setup_teardown(free_mid_request, setup, teardown),
       cmocka_unit_test_setup_teardown(client_free_in_flight, setup, teardown),
+      cmocka_unit_test_setup_teardown(free_from_callback, setup, teardown),
       cmocka_unit_test_setup_teardown(idle_connection_closed_by_server, setup, teardown),
+      cmocka_unit_test_setup_teardown(immediate_failures_do_not_starve_the_loop, setup, teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
