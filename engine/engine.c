@@ -314,14 +314,15 @@ static void hook_cancel_wake(void *wp, struct lc_user *u) {
   arm(w);
 }
 
-static void hook_record(void *wp, const char *name, const char *method, int64_t rt_us,
-                        uint64_t len, const char *failure) {
+static void hook_record(void *wp, const char *name, const char *method, int status,
+                        int64_t rt_us, uint64_t len, const char *failure) {
   struct worker *w = wp;
   struct engine *e = w->e;
   if (e->o.single_user) {
     FILE *out = e->o.out ? e->o.out : stdout;
-    fprintf(out, "%-7s %-40s %8.2f ms %9" PRIu64 " B  %s\n", method, name, (double)rt_us / 1000.0,
-            len, failure ? failure : "ok");
+    /* Locust's run_single_user line: method, name, status, time, size, error */
+    fprintf(out, "%-7s %-40s %3d %8.2f ms %9" PRIu64 " B  %s\n", method, name, status,
+            (double)rt_us / 1000.0, len, failure ? failure : "ok");
     fflush(out);
   }
   struct lc_stats_key key;

@@ -476,7 +476,7 @@ static void exec_request(struct lc_user *u, const struct lc_step *st) {
   if (!u->built) {
     /* a request that cannot be built is a failed request of its own name, as Locust counts
      * a request that raised before sending */
-    u->hooks.record(u->hooks.w, r->url_source, r->method, 0, 0, err.data ? err.data : "error");
+    u->hooks.record(u->hooks.w, r->url_source, r->method, 0, 0, 0, err.data ? err.data : "error");
     user_error(u, "%s:%u: %s", st->mark.file ? st->mark.file : "?", st->mark.line,
                err.data ? err.data : "cannot build the request");
     lc_buf_release(&err);
@@ -575,7 +575,8 @@ void lc_user_on_response(struct lc_user *u, const struct lc_http_response *resp)
   render_ctx(u, &ctx);
   struct lc_request_result res;
   lc_request_finish(r, u->built, resp, &ctx, &u->vars, &res);
-  u->hooks.record(u->hooks.w, res.name, r->method, res.response_time_us, resp->body_bytes,
+  u->hooks.record(u->hooks.w, res.name, r->method, resp->status, res.response_time_us,
+                  resp->body_bytes,
                   res.failure);
   /* a failure goes on as on_failure says; a capture that found nothing ends the task, since
    * the steps after it would read a variable that does not exist */

@@ -29,9 +29,10 @@ struct lc_user_hooks {
   /* Wake u (lc_user_wake) at due_us on the monotonic clock; replaces an earlier wake-up. */
   void (*wake_at)(void *w, struct lc_user *u, int64_t due_us);
   void (*cancel_wake)(void *w, struct lc_user *u);
-  /* A finished request: stats name, method, response time, bytes, failure message or NULL. */
-  void (*record)(void *w, const char *name, const char *method, int64_t response_time_us,
-                 uint64_t content_length, const char *failure);
+  /* A finished request: stats name, method, status (0 when none came), response time, bytes,
+   * failure message or NULL. */
+  void (*record)(void *w, const char *name, const char *method, int status,
+                 int64_t response_time_us, uint64_t content_length, const char *failure);
   /* An error inside the user that is not a request failure (Locust's user_error). */
   void (*user_error)(void *w, struct lc_user *u, const char *message);
   /* Asks whether another task may start (--iterations); false ends the user gracefully.

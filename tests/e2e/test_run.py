@@ -1244,7 +1244,7 @@ class SingleUserAndSeed(RunCase):
                 name: beta
         """
 
-    LINE = re.compile(r"^(\S+) +(.+?) +\d+\.\d\d ms +\d+ B  (.*)$")
+    LINE = re.compile(r"^(\S+) +(.+?) +(\d+) +\d+\.\d\d ms +\d+ B  (.*)$")
 
     def lines(self, o):
         out = []
@@ -1259,9 +1259,9 @@ class SingleUserAndSeed(RunCase):
         self.assertEqual(o.rc, 1, o)  # the 404 failed
         self.assertIsNone(o.total, "no summary table with --single-user")
         self.assertEqual(self.lines(o), [
-            ("GET", "/json", "ok"),
-            ("GET", "/status/404", "HTTPError 404 for /status/404"),
-            ("POST", "posted", "ok"),
+            ("GET", "/json", "200", "ok"),
+            ("GET", "/status/404", "404", "HTTPError 404 for /status/404"),
+            ("POST", "posted", "200", "ok"),
         ] * 2)
         s = self.stats()
         self.assertEqual(s["requests"], {"GET /json": 2, "GET /status/404": 2, "POST /echo": 2})
@@ -1271,7 +1271,7 @@ class SingleUserAndSeed(RunCase):
     def test_single_user_with_a_class(self):
         o = self.run_loadc(self.TWO, "--single-user=Beta", "-i", 3)
         self.assertEqual(o.rc, 0, o)
-        self.assertEqual(self.lines(o), [("GET", "beta", "ok")] * 3)
+        self.assertEqual(self.lines(o), [("GET", "beta", "200", "ok")] * 3)
         self.assertEqual(echo_targets(self.stats()), {"c=Beta": 3})
         o = self.run_loadc(self.TWO, "--single-user=Gamma", "-i", 3)
         self.assertEqual(o.rc, 2, o)
@@ -1289,7 +1289,7 @@ class SingleUserAndSeed(RunCase):
         o = self.finish(p, 10)
         self.assertEqual(o.rc, 0, o)
         lines = self.lines(o)
-        self.assertEqual(set(lines), {("GET", "/json", "ok")})
+        self.assertEqual(set(lines), {("GET", "/json", "200", "ok")})
         self.assertEqual(len(lines), self.stats()["total"])
 
     SEEDED = """
