@@ -124,6 +124,10 @@ struct worker {
   struct lc_user **by_class;  /* per class: most recent user first (links.next) */
   struct lc_user *dead;       /* stopped users waiting for the reaper */
   struct lc_user *script;     /* a running setup or teardown */
+  /* users stopped gracefully by a ramp-down, to kill when stop_timeout passes (Locust) */
+  struct kill { struct lc_user *u; int64_t due_us; } *kills;
+  size_t nkills, capkills;
+  uv_timer_t kill_timer;
   size_t alive;
   bool stopping;         /* a stop-all came: report NOTE_EMPTY when alive reaches 0 */
   bool quitting;
@@ -364,8 +368,45 @@ static void unlink_user(struct worker *w, struct lc_user *u) {
   l->prev = l->next = NULL;
 }
 
+static void forget_kill(struct worker *w, struct lc_user *u) {
+  for (size_t i = 0; i < w->nkills; i++)
+    if (w->kills[i].u == u) w->kills[i--] = w->kills[--w->nkills];
+}
+
+static void on_kill_timer(uv_timer_t *t);
+
+static void arm_kills(struct worker *w) {
+  if (w->nkills == 0) {
+    uv_timer_stop(&w->kill_timer);
+    return;
+  }
+  int64_t due = w->kills[0].due_us;
+  for (size_t i = 1; i < w->nkills; i++)
+    if (w->kills[i].due_us < due) due = w->kills[i].due_us;
+  int64_t wait_us = due - lc_now_us();
+  uv_timer_start(&w->kill_timer, on_kill_timer, wait_us <= 1000 ? 1 : (uint64_t)(wait_us + 999) / 1000, 0);
+}
+
+/* stop_timeout has passed for users a ramp-down stopped gracefully: kill those still running
+ * (Locust's stop_users: stop(force=False), then kill after stop_timeout). */
+static void on_kill_timer(uv_timer_t *t) {
+  struct worker *w = t->data;
+  int64_t now = lc_now_us();
+  for (size_t i = 0; i < w->nkills;) {
+    if (w->kills[i].due_us > now + 1000) {
+      i++;
+      continue;
+    }
+    struct lc_user *u = w->kills[i].u;
+    w->kills[i] = w->kills[--w->nkills];
+    lc_user_stop(u, true); /* may call hook_stopped, which forgets it (already gone here) */
+  }
+  arm_kills(w);
+}
+
 static void hook_stopped(void *wp, struct lc_user *u) {
   struct worker *w = wp;
+  forget_kill(w, u);
   if (u == w->script) {
     /* setup's captures become the globals: copied before any user is spawned, read-only
        afterwards (the coordinator starts users only once it has this note) */
@@ -465,6 +506,8 @@ static void stop_all(struct worker *w, bool force) {
 
 /* Drops every user now: requests cancelled, no on_stop (the second Ctrl-C). */
 static void abort_all(struct worker *w) {
+  w->nkills = 0; /* every user goes below, without hook_stopped */
+  uv_timer_stop(&w->kill_timer);
   if (w->script) {
     struct lc_user *u = w->script;
     w->script = NULL;
@@ -510,7 +553,18 @@ static void on_worker_async(uv_async_t *a) {
       /* the most recent user not stopping yet: one whose on_stop still runs stays listed */
       struct lc_user *u = w->by_class[c->class_index];
       while (u && lc_user_is_stopping(u)) u = lc_user_links(u)->next;
-      if (u) lc_user_stop(u, c->force);
+      if (!u) break;
+      bool deadline = !c->force && w->e->o.stop_timeout_us > 0;
+      if (deadline) {
+        /* registered first: stopping may end the user at once, and then forgets it */
+        if (w->nkills == w->capkills) {
+          w->capkills = w->capkills ? w->capkills * 2 : 16;
+          w->kills = lc_xrealloc(w->kills, w->capkills * sizeof *w->kills);
+        }
+        w->kills[w->nkills++] = (struct kill){u, lc_now_us() + w->e->o.stop_timeout_us};
+      }
+      lc_user_stop(u, c->force);
+      if (deadline) arm_kills(w);
       break;
     }
     case CMD_STOP_ALL: stop_all(w, c->force); break;
@@ -526,6 +580,7 @@ static void on_worker_async(uv_async_t *a) {
         lc_http_client_free(w->http);
         w->http = NULL;
         uv_close((uv_handle_t *)&w->timer, close_cb);
+        uv_close((uv_handle_t *)&w->kill_timer, close_cb);
         uv_close((uv_handle_t *)&w->reaper, close_cb);
         uv_close((uv_handle_t *)&w->async, close_cb);
       }
@@ -563,6 +618,8 @@ static int worker_init(struct engine *e, struct worker *w, unsigned index) {
   w->async.data = w;
   uv_timer_init(&w->loop, &w->timer);
   w->timer.data = w;
+  uv_timer_init(&w->loop, &w->kill_timer);
+  w->kill_timer.data = w;
   uv_check_init(&w->loop, &w->reaper);
   w->reaper.data = w;
   uv_check_start(&w->reaper, on_reaper);
@@ -580,6 +637,7 @@ static int worker_init(struct engine *e, struct worker *w, unsigned index) {
 
 static void worker_release(struct worker *w) {
   lc_stats_free(w->stats);
+  free(w->kills);
   free(w->heap);
   free(w->by_class);
   queue_release(&w->inbox);

@@ -245,7 +245,7 @@ static void pick_next(struct lc_user *u) {
       return;
     }
   }
-  u->iterations++;
+  if (t->kind == LC_TASK_STEPS) u->iterations++; /* as -i counts: task runs, not entries */
   start_task(u, t);
 }
 

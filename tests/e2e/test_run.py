@@ -989,7 +989,6 @@ class Load(RunCase):
         self.assertEqual(stops, {"1": "0", "2": "1"})
         self.assertEqual(o.requests("GET", "/delay"), 0, o)
 
-    @unittest.expectedFailure  # loadc bug: a ramp-down never kills after stop_timeout
     def test_ramp_down_kills_a_running_user_after_the_stop_timeout(self):
         # Locust's stop_users with stop_timeout > 0: stop(force=False), then the users still
         # running after stop_timeout are killed. User 1 is in a 5 s request at the ramp-down
