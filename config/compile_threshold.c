@@ -93,24 +93,6 @@ static bool is_value_char(char ch) {
   return is_alnum(ch) || ch == '.' || ch == '%' || ch == '/' || ch == '-' || ch == '+';
 }
 
-/* 'text' for a message: at most 40 characters, control characters as '?'. Returns buf. */
-static const char *quote(char *buf, size_t size, const char *s, size_t n) {
-  size_t k = 0, chars = 0, i = 0;
-  buf[k++] = '\'';
-  for (; i < n && chars < 40 && k + 6 < size; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    if ((ch & 0xC0) != 0x80) chars++;
-    buf[k++] = (char)(ch < 0x20 || ch == 0x7f ? '?' : ch);
-  }
-  while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80 && k + 5 < size) buf[k++] = s[i++];
-  if (i < n) {
-    memcpy(buf + k, "...", 3);
-    k += 3;
-  }
-  buf[k++] = '\'';
-  buf[k] = '\0';
-  return buf;
-}
 
 /* Reports an error at byte `off` of the scalar, with an optional "did you mean" hint. */
 static void report(struct parser *p, size_t off, const char *hint, const char *fmt, ...)
@@ -215,7 +197,7 @@ static void unknown_metric(struct parser *p, size_t m0, size_t m1, bool intended
       near = hint;
     }
   }
-  report(p, m0, near, "unknown metric %s", quote(q, sizeof q, w, n));
+  report(p, m0, near, "unknown metric %s", lc_quote(q, sizeof q, w, n));
 }
 
 /* Reads the metric word at p->i and sets the metric, percentile, intended and p->kind. */
@@ -227,7 +209,7 @@ static bool parse_metric(struct parser *p) {
   const char *w = p->s + m0;
   if (n == 0) {
     report(p, m0, NULL, "expected a metric, like p95 or error_rate, got %s",
-           quote(q, sizeof q, w, token_len(p, m0)));
+           lc_quote(q, sizeof q, w, token_len(p, m0)));
     return false;
   }
   bool intended = n > INTENDED_LEN && memcmp(w + n - INTENDED_LEN, INTENDED, INTENDED_LEN) == 0;
@@ -241,7 +223,7 @@ static bool parse_metric(struct parser *p) {
     report(p, m0, NULL,
            "unknown metric %s: only latency metrics (pNN, avg, min, max, median) have an '"
            INTENDED "' form",
-           quote(q, sizeof q, w, n));
+           lc_quote(q, sizeof q, w, n));
     return true;
   }
   p->t.intended = intended;
@@ -249,7 +231,7 @@ static bool parse_metric(struct parser *p) {
     double ratio = to_double(w + 1, base - 1, "e-2");
     if (!(ratio > 0 && ratio <= 1)) {
       report(p, m0, NULL, "percentile must be above 0 and at most 100, got %s",
-             quote(q, sizeof q, w, n));
+             lc_quote(q, sizeof q, w, n));
       return true;
     }
     p->t.metric = LC_METRIC_PERCENTILE;
@@ -296,7 +278,7 @@ static bool parse_filter_value(struct parser *p, const char *key, size_t *v0, si
     report(p, p->i, NULL, "missing value for filter '%s'", key);
   else
     report(p, p->i, NULL, "expected a value for filter '%s', got %s", key,
-           quote(q, sizeof q, p->s + p->i, 1));
+           lc_quote(q, sizeof q, p->s + p->i, 1));
   return false;
 }
 
@@ -333,11 +315,11 @@ static bool parse_filters(struct parser *p) {
     size_t kn = p->i - k0;
     if (kn == 0) {
       report(p, k0, NULL, "expected a filter (name, method or tag), got %s",
-             quote(q, sizeof q, p->s + k0, 1));
+             lc_quote(q, sizeof q, p->s + k0, 1));
       return false;
     }
     char key[32];
-    quote(key, sizeof key, p->s + k0, kn);
+    lc_quote(key, sizeof key, p->s + k0, kn);
     int which = -1;
     for (int k = 0; filter_keys[k]; k++)
       if (word_is(p->s + k0, kn, filter_keys[k])) which = k;
@@ -357,7 +339,7 @@ static bool parse_filters(struct parser *p) {
     if (p->i == p->len) break;
     if (p->s[p->i] != '=') {
       report(p, p->i, NULL, "expected '=' after filter %s, got %s", key,
-             quote(q, sizeof q, p->s + p->i, 1));
+             lc_quote(q, sizeof q, p->s + p->i, 1));
       return false;
     }
     p->i++;
@@ -378,7 +360,7 @@ static bool parse_filters(struct parser *p) {
       return true;
     }
     report(p, p->i, NULL, "expected ',' or '}' after the value of filter %s, "
-           "got %s", key, quote(q, sizeof q, p->s + p->i, 1));
+           "got %s", key, lc_quote(q, sizeof q, p->s + p->i, 1));
     return false;
   }
   report(p, open, NULL, "unterminated filter: '{' without '}'");
@@ -402,7 +384,7 @@ static bool parse_operator(struct parser *p, size_t m0, size_t m1) {
     if (left >= n && memcmp(s, near[k][0], n) == 0 && (n == 2 || left == 1 || s[1] != '=')) {
       char q[128];
       report(p, p->i, near[k][1], "expected an operator " OPERATORS " after %s",
-             quote(q, sizeof q, p->s + m0, m1 - m0));
+             lc_quote(q, sizeof q, p->s + m0, m1 - m0));
       return false;
     }
   }
@@ -416,7 +398,7 @@ static bool parse_operator(struct parser *p, size_t m0, size_t m1) {
   }
   char q[128];
   report(p, p->i, NULL, "expected an operator " OPERATORS " after %s",
-         quote(q, sizeof q, p->s + m0, m1 - m0));
+         lc_quote(q, sizeof q, p->s + m0, m1 - m0));
   return false;
 }
 
@@ -425,7 +407,7 @@ static void parse_value(struct parser *p, size_t v0, size_t n) {
   const char *v = p->s + v0;
   char q[128];
   struct lc_unit_error err;
-  quote(q, sizeof q, v, n);
+  lc_quote(q, sizeof q, v, n);
   switch (p->kind) {
   case V_UNKNOWN:
     return;
@@ -522,7 +504,7 @@ static bool parse_rest(struct parser *p, size_t m0, size_t m1) {
   char q[128], opq[16];
   size_t op_at = p->i;
   if (!parse_operator(p, m0, m1)) return false;
-  quote(opq, sizeof opq, p->s + op_at, p->i - op_at);
+  lc_quote(opq, sizeof opq, p->s + op_at, p->i - op_at);
   skip_space(p);
   size_t v0 = p->i;
   while (p->i < p->len && is_value_char(p->s[p->i])) p->i++;
@@ -532,7 +514,7 @@ static bool parse_rest(struct parser *p, size_t m0, size_t m1) {
       report(p, p->i, NULL, "missing value after %s", opq);
     else
       report(p, p->i, NULL, "expected a value after %s, got %s", opq,
-             quote(q, sizeof q, p->s + p->i, token_len(p, p->i)));
+             lc_quote(q, sizeof q, p->s + p->i, token_len(p, p->i)));
     return false;
   }
   size_t vend = p->i;
@@ -540,12 +522,12 @@ static bool parse_rest(struct parser *p, size_t m0, size_t m1) {
   if (p->i < p->len) {
     size_t rn = token_len(p, p->i);
     char rq[128];
-    quote(rq, sizeof rq, p->s + p->i, rn);
+    lc_quote(rq, sizeof rq, p->s + p->i, rn);
     /* `500 ms`: the unit came apart from its number. */
     if (p->i > vend && is_plain_number(p->s + v0, vn) &&
         joined_is_value(p->kind, p->s + v0, vn, p->s + p->i, rn)) {
       report(p, vend, NULL, "unexpected space between %s and %s",
-             quote(q, sizeof q, p->s + v0, vn), rq);
+             lc_quote(q, sizeof q, p->s + v0, vn), rq);
       return false;
     }
     report(p, p->i, NULL, "unexpected %s after the value", rq);

@@ -13,27 +13,6 @@
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 static bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-/* 'text' for a message: at most 40 characters, control characters as '?'. */
-static void quote(char *buf, size_t size, const char *s, size_t n) {
-  size_t k = 0, chars = 0, i = 0;
-  if (size < 8) {
-    if (size) buf[0] = '\0';
-    return;
-  }
-  buf[k++] = '\'';
-  for (; i < n && chars < 40 && k + 6 < size; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if ((c & 0xC0) != 0x80) chars++;
-    buf[k++] = (char)(c < 0x20 || c == 0x7f ? '?' : c);
-  }
-  while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80 && k + 5 < size) buf[k++] = s[i++];
-  if (i < n) {
-    memcpy(buf + k, "...", 3);
-    k += 3;
-  }
-  buf[k++] = '\'';
-  buf[k] = '\0';
-}
 
 static int fail(struct lc_unit_error *err, size_t offset, const char *fmt, ...) LC_PRINTF(3, 4);
 static int fail(struct lc_unit_error *err, size_t offset, const char *fmt, ...) {
@@ -102,7 +81,7 @@ static const struct {
 
 int lc_parse_duration(const char *s, size_t n, int64_t *out_us, struct lc_unit_error *err) {
   char q[64];
-  quote(q, sizeof q, s, n);
+  lc_quote(q, sizeof q, s, n);
   if (n == 0)
     return fail(err, 0, "expected a duration (like 250ms, 1.5s or 1h30m), got an empty value");
   if (s[0] == '-') return fail(err, 0, "invalid duration %s: durations cannot be negative", q);
@@ -122,7 +101,7 @@ int lc_parse_duration(const char *s, size_t n, int64_t *out_us, struct lc_unit_e
     if (unit_at == i) {
       if (i < n) {
         char c[8];
-        quote(c, sizeof c, s + i, 1);
+        lc_quote(c, sizeof c, s + i, 1);
         return fail(err, i, "invalid duration %s: unexpected %s", q, c);
       }
       if (num_at != 0)
@@ -136,7 +115,7 @@ int lc_parse_duration(const char *s, size_t n, int64_t *out_us, struct lc_unit_e
           break;
       if (u == LC_ARRAY_LEN(dur_units)) {
         char c[64];
-        quote(c, sizeof c, s + unit_at, i - unit_at);
+        lc_quote(c, sizeof c, s + unit_at, i - unit_at);
         return fail(err, unit_at, "invalid duration %s: unknown unit %s (use " DUR_UNITS ")", q,
                     c);
       }
@@ -189,7 +168,7 @@ static bool ieq(const char *a, size_t n, const char *lower) {
 
 int lc_parse_size(const char *s, size_t n, uint64_t *out_bytes, struct lc_unit_error *err) {
   char q[64];
-  quote(q, sizeof q, s, n);
+  lc_quote(q, sizeof q, s, n);
   if (n == 0) return fail(err, 0, "expected a size (like 512, 64KB or 1MB), got an empty value");
   if (s[0] == '-') return fail(err, 0, "invalid size %s: sizes cannot be negative", q);
   size_t i = 0;
@@ -205,7 +184,7 @@ int lc_parse_size(const char *s, size_t n, uint64_t *out_bytes, struct lc_unit_e
       if (ieq(s + i, n - i, size_units[u].name)) mult = size_units[u].bytes;
     if (!mult) {
       char c[64];
-      quote(c, sizeof c, s + i, n - i);
+      lc_quote(c, sizeof c, s + i, n - i);
       return fail(err, i, "invalid size %s: unknown unit %s (use " SIZE_UNITS ")", q, c);
     }
   }
@@ -220,7 +199,7 @@ int lc_parse_size(const char *s, size_t n, uint64_t *out_bytes, struct lc_unit_e
 
 int lc_parse_rate(const char *s, size_t n, double *out_per_s, struct lc_unit_error *err) {
   char q[64];
-  quote(q, sizeof q, s, n);
+  lc_quote(q, sizeof q, s, n);
   if (n == 0) return fail(err, 0, "expected a rate (like 10/s or 600/m), got an empty value");
   if (s[0] == '-') return fail(err, 0, "invalid rate %s: rates cannot be negative", q);
   size_t i = 0;
@@ -236,7 +215,7 @@ int lc_parse_rate(const char *s, size_t n, double *out_per_s, struct lc_unit_err
     else if (n - i == 2 && s[i] == '/' && s[i + 1] == 'h') per = 3600;
     else {
       char c[64];
-      quote(c, sizeof c, s + i, n - i);
+      lc_quote(c, sizeof c, s + i, n - i);
       return fail(err, i, "invalid rate %s: unknown unit %s (use /s, /m or /h)", q, c);
     }
   }
@@ -246,7 +225,7 @@ int lc_parse_rate(const char *s, size_t n, double *out_per_s, struct lc_unit_err
 
 int lc_parse_percent(const char *s, size_t n, double *out_ratio, struct lc_unit_error *err) {
   char q[64];
-  quote(q, sizeof q, s, n);
+  lc_quote(q, sizeof q, s, n);
   if (n == 0) return fail(err, 0, "expected a percentage (like 1%% or 0.5%%), got an empty value");
   if (s[0] == '-') return fail(err, 0, "invalid percentage %s: percentages cannot be negative", q);
   size_t i = 0;
@@ -257,7 +236,7 @@ int lc_parse_percent(const char *s, size_t n, double *out_ratio, struct lc_unit_
   if (i == n) return fail(err, i, "invalid percentage %s: a '%%' is missing (like 1%% or 0.5%%)", q);
   if (n - i != 1 || s[i] != '%') {
     char c[64];
-    quote(c, sizeof c, s + i, n - i);
+    lc_quote(c, sizeof c, s + i, n - i);
     return fail(err, i, "invalid percentage %s: unexpected %s after the number", q, c);
   }
   double p = num_value(&v);

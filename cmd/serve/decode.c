@@ -6,17 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int lc_serve_reserve(struct lc_buf *b, size_t n) {
-  if (b->max && (n > b->max || b->len > b->max - n)) return LC_ETOOBIG;
-  if (b->len + n + 1 > b->cap) {
-    size_t cap = b->cap ? b->cap : 64;
-    while (cap < b->len + n + 1) cap *= 2;
-    b->data = lc_xrealloc(b->data, cap);
-    b->cap = cap;
-    b->data[b->len] = '\0';
-  }
-  return 0;
-}
 
 static int hexval(unsigned char c) {
   if (c >= '0' && c <= '9') return c - '0';

@@ -293,7 +293,7 @@ static int reply_stream(struct call *c, const char *ctype, uint64_t n, uint32_t 
     c->res->body_bytes = n;
     if (n <= INLINE_MAX) {
       while (rc == 0 && !lc_serve_stream_done(s)) {
-        rc = lc_serve_reserve(c->out, 16 * 1024);
+        rc = lc_buf_reserve(c->out, 16 * 1024);
         if (rc == 0) c->out->len += lc_serve_stream_fill(s, c->out->data + c->out->len, 16 * 1024);
       }
       if (c->out->data) c->out->data[c->out->len] = '\0';
@@ -443,7 +443,7 @@ static int echo_args(struct call *c, struct lc_buf *b) {
   struct lc_serve_kv *kv = lc_xmalloc(n * sizeof *kv);
   struct lc_buf *t = &c->x->tmp;
   lc_buf_reset(t);
-  int rc = lc_serve_reserve(t, c->req->query_len);
+  int rc = lc_buf_reserve(t, c->req->query_len);
   size_t k = 0;
   struct lc_span name, value;
   while (rc == 0 && k < n && lc_serve_query_next(&cur, end, &name, &value)) {
@@ -619,7 +619,7 @@ static int cookies(struct call *c, int del) {
   struct lc_buf *t = &c->x->tmp, *hdr = &c->x->hdr;
   lc_buf_reset(t);
   /* Decoding takes at most the query's length, encoding at most three times what it decodes. */
-  int rc = del >= 0 ? lc_serve_reserve(t, 4 * req->query_len + 1) : 0;
+  int rc = del >= 0 ? lc_buf_reserve(t, 4 * req->query_len + 1) : 0;
   struct lc_span name, value;
   char *scratch = t->data;
   while (rc == 0 && del >= 0 && n < cap && lc_serve_query_next(&cur, end, &name, &value)) {
@@ -665,7 +665,7 @@ static int login_json(struct call *c, struct lc_span *user, struct lc_span *pass
   if (json_is_object(root) && json_is_string(u) && json_is_string(p)) {
     size_t un = json_string_length(u), pn = json_string_length(p);
     lc_buf_reset(t);
-    if (lc_serve_reserve(t, un + pn + 1) == 0) {
+    if (lc_buf_reserve(t, un + pn + 1) == 0) {
       user->p = t->data;
       user->n = un;
       memcpy(t->data, json_string_value(u), un);
@@ -686,7 +686,7 @@ static int login_form(struct call *c, struct lc_span *user, struct lc_span *pass
   const struct lc_http_req *req = c->req;
   struct lc_buf *t = &c->x->tmp;
   lc_buf_reset(t);
-  if (lc_serve_reserve(t, req->body_len + 1)) return LC_EINVAL;
+  if (lc_buf_reserve(t, req->body_len + 1)) return LC_EINVAL;
   const char *cur = req->body ? req->body : "", *end = cur + req->body_len;
   struct lc_span k, v;
   int got_user = 0, got_pass = 0;
@@ -738,7 +738,7 @@ static int h_login(struct call *c) {
   struct lc_buf *t = &c->x->tmp;
   /* user points into t: make room for the token first, so that making it cannot move t */
   size_t uoff = (size_t)(user.p - t->data);
-  if (lc_serve_reserve(t, 2 * user.n + 33)) return reply_too_big(c);
+  if (lc_buf_reserve(t, 2 * user.n + 33)) return reply_too_big(c);
   user.p = t->data + uoff;
   size_t tok = t->len;
   if (lc_serve_token_make(&c->x->key, user.p, user.n, t)) return reply_too_big(c);

@@ -19,10 +19,6 @@ struct lc_span {
   size_t n;
 };
 
-/* Makes room for n more bytes in b (so that appending them cannot move b->data). Returns 0 or
- * LC_ETOOBIG when b->max does not allow it. */
-int lc_serve_reserve(struct lc_buf *b, size_t n);
-
 /* URL-decodes src[0..n) into dst (which has room for n bytes): "%XX" becomes the byte, '+' a
  * space when `plus`; a '%' not followed by two hex digits stays as it is. Returns the length. */
 size_t lc_serve_url_decode(char *dst, const char *src, size_t n, int plus);

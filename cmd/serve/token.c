@@ -85,7 +85,7 @@ static void tag(const struct lc_serve_token_key *key, const char *user, size_t n
 int lc_serve_token_make(const struct lc_serve_token_key *key, const char *user, size_t n,
                         struct lc_buf *out) {
   static const char hex[] = "0123456789abcdef";
-  if (lc_serve_reserve(out, 2 * n + 33)) return LC_ETOOBIG;
+  if (lc_buf_reserve(out, 2 * n + 33)) return LC_ETOOBIG;
   char *d = out->data + out->len;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)user[i];
@@ -112,7 +112,7 @@ int lc_serve_token_check(const struct lc_serve_token_key *key, const char *tok, 
   size_t ulen = n - 33;
   if (tok[ulen] != '.' || ulen % 2) return LC_EINVAL;
   lc_buf_reset(out);
-  if (lc_serve_reserve(out, ulen / 2)) return LC_EINVAL;
+  if (lc_buf_reserve(out, ulen / 2)) return LC_EINVAL;
   for (size_t i = 0; i < ulen; i += 2) {
     int hi = hexval(tok[i]), lo = hexval(tok[i + 1]);
     if (hi < 0 || lo < 0) return LC_EINVAL;

@@ -84,14 +84,20 @@ void lc_buf_reset(struct lc_buf *b) {
   if (b->data) b->data[0] = '\0';
 }
 
-int lc_buf_append(struct lc_buf *b, const void *p, size_t n) {
+int lc_buf_reserve(struct lc_buf *b, size_t n) {
   if (b->max && (n > b->max || b->len > b->max - n)) return LC_ETOOBIG;
   if (b->len + n + 1 > b->cap) {
     size_t cap = b->cap ? b->cap : 64;
     while (cap < b->len + n + 1) cap *= 2;
     b->data = lc_xrealloc(b->data, cap);
     b->cap = cap;
+    b->data[b->len] = '\0';
   }
+  return 0;
+}
+
+int lc_buf_append(struct lc_buf *b, const void *p, size_t n) {
+  if (lc_buf_reserve(b, n) != 0) return LC_ETOOBIG;
   if (n) memcpy(b->data + b->len, p, n);
   b->len += n;
   b->data[b->len] = '\0';
@@ -211,6 +217,28 @@ const char *lc_suggest(const char *word, const char *const *candidates) {
     }
   }
   return best;
+}
+
+const char *lc_quote(char *buf, size_t size, const char *s, size_t n) {
+  size_t k = 0, chars = 0, i = 0;
+  if (size < 8) {
+    if (size) buf[0] = '\0';
+    return buf;
+  }
+  buf[k++] = '\'';
+  for (; i < n && chars < 40 && k + 6 < size; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if ((c & 0xC0) != 0x80) chars++;
+    buf[k++] = (char)(c < 0x20 || c == 0x7f ? '?' : c);
+  }
+  while (i < n && ((unsigned char)s[i] & 0xC0) == 0x80 && k + 5 < size) buf[k++] = s[i++];
+  if (i < n) {
+    memcpy(buf + k, "...", 3);
+    k += 3;
+  }
+  buf[k++] = '\'';
+  buf[k] = '\0';
+  return buf;
 }
 
 const char *lc_memmem(const char *hay, size_t hn, const char *needle, size_t nn) {

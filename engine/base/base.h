@@ -88,6 +88,14 @@ size_t lc_edit_distance(const char *a, const char *b);
  * `candidates`. */
 const char *lc_suggest(const char *word, const char *const *candidates);
 
+/* Writes s[0..n) into buf as 'text' for a message: quoted, at most 40 characters (UTF-8 aware),
+ * control characters as '?', "..." when cut. Returns buf (empty when size < 8). */
+const char *lc_quote(char *buf, size_t size, const char *s, size_t n);
+
+/* Makes room for n more bytes (and the NUL) without changing len. Returns 0, or LC_ETOOBIG when
+ * max would be exceeded (nothing changes then). */
+int lc_buf_reserve(struct lc_buf *b, size_t n);
+
 /* The first occurrence of needle[0..nn) in hay[0..hn), or NULL (memmem, which C11 lacks).
  * An empty needle is found at hay. */
 const char *lc_memmem(const char *hay, size_t hn, const char *needle, size_t nn);

@@ -107,6 +107,24 @@ static void memmem_finds_needles(void **state) {
   assert_null(lc_memmem(hay, 8, "abd", 3));
 }
 
+static void quote_shortens_and_cleans(void **state) {
+  (void)state;
+  char buf[128];
+  assert_string_equal(lc_quote(buf, sizeof buf, "abc", 3), "'abc'");
+  assert_string_equal(lc_quote(buf, sizeof buf, "a\nb", 3), "'a?b'");
+  const char *long_text = "0123456789012345678901234567890123456789xyz";
+  assert_string_equal(lc_quote(buf, sizeof buf, long_text, strlen(long_text)),
+                      "'0123456789012345678901234567890123456789...'");
+  assert_string_equal(lc_quote(buf, 4, "abc", 3), "");
+  struct lc_buf b;
+  lc_buf_init(&b, 10);
+  assert_int_equal(lc_buf_reserve(&b, 10), 0);
+  assert_true(b.cap >= 11);
+  assert_int_equal(b.len, 0);
+  assert_int_equal(lc_buf_reserve(&b, 11), LC_ETOOBIG);
+  lc_buf_release(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(buf_appends_and_caps),
@@ -116,6 +134,7 @@ int main(void) {
       cmocka_unit_test(parse_uint_is_strict),
       cmocka_unit_test(arena_allocates_aligned_zeroed_memory),
       cmocka_unit_test(memmem_finds_needles),
+      cmocka_unit_test(quote_shortens_and_cleans),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
