@@ -14,7 +14,9 @@
 #include "engine/request.h"
 #include "engine/wait.h"
 
-enum { MAX_FRAMES = 32, MAX_CURSORS = 32 };
+/* Limits on nesting; the stacks start small and grow on demand (most users need 1-3 of each,
+ * and a waiting user should cost a few hundred bytes, not the 4 KB fixed arrays took). */
+enum { MAX_FRAMES = 32, MAX_CURSORS = 32, FIRST_STACK = 4 };
 
 /* What the steps being run belong to. */
 enum block {
@@ -71,10 +73,10 @@ struct lc_user {
   bool interrupt_reschedule;   /* how the parent continues after a taskset's on_stop */
   bool task_failed_end;        /* on_failure: end_task asked to end the current task */
   bool yielded;                /* the loop has run since the last pick (I/O, a wait, a yield) */
-  struct frame frames[MAX_FRAMES];
-  int nframes;
-  struct cursor cursors[MAX_CURSORS];
-  int ncursors;
+  struct frame *frames;
+  int nframes, capframes;
+  struct cursor *cursors;
+  int ncursors, capcursors;
   const struct lc_request *req;          /* the request in flight */
   struct lc_request_build *built;        /* its rendered form, freed on the response */
   struct lc_vars vars;
@@ -111,6 +113,10 @@ static bool push_steps(struct lc_user *u, const struct lc_steps *steps) {
     user_error(u, "steps nested deeper than %d levels", MAX_CURSORS);
     return false;
   }
+  if (u->ncursors == u->capcursors) {
+    u->capcursors = u->capcursors ? u->capcursors * 2 : FIRST_STACK;
+    u->cursors = lc_xrealloc(u->cursors, (size_t)u->capcursors * sizeof *u->cursors);
+  }
   struct cursor *c = &u->cursors[u->ncursors++];
   memset(c, 0, sizeof *c);
   c->steps = steps;
@@ -134,6 +140,10 @@ static bool push_frame(struct lc_user *u, const struct lc_taskset *set) {
   if (u->nframes == MAX_FRAMES) {
     user_error(u, "tasksets nested deeper than %d levels", MAX_FRAMES);
     return false;
+  }
+  if (u->nframes == u->capframes) {
+    u->capframes = u->capframes ? u->capframes * 2 : FIRST_STACK;
+    u->frames = lc_xrealloc(u->frames, (size_t)u->capframes * sizeof *u->frames);
   }
   struct frame *f = &u->frames[u->nframes++];
   memset(f, 0, sizeof *f);
@@ -623,6 +633,8 @@ void lc_user_free(struct lc_user *u) {
   lc_vars_release(&u->vars);
   lc_response_view_release(&u->last);
   lc_user_rows_release(&u->rows);
+  free(u->frames);
+  free(u->cursors);
   free(u);
 }
 
