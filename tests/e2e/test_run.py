@@ -792,6 +792,35 @@ class Steps(RunCase):
 class Sessions(RunCase):
     """Per-user sessions: cookies, tokens; setup and teardown."""
 
+    def test_unique_feeder_rows_each_used_exactly_once(self):
+        # issue 5: 1,000 accounts fed to 1,200 users with order: unique; each user sends its
+        # row once in on_start and then stops; the server must see every row exactly once, and
+        # the 200 users left without a row never start (on_exhausted: stop_user).
+        accounts = os.path.join(self.tmp, "accounts.csv")
+        with open(accounts, "w") as f:
+            f.write("user,password\n")
+            for i in range(1000):
+                f.write('acct%04d,"p,w %d"\n' % (i, i))
+        o = self.run_loadc('''
+            data:
+              accounts: {csv: accounts.csv, order: unique, on_exhausted: stop_user}
+            users:
+              U:
+                on_start:
+                  - get: "/echo?acct={{ data.accounts.user }}&pw={{ url_encode(data.accounts.password) }}"
+                    name: /echo
+                tasks:
+                  - steps: [{stop_user: true}]
+            ''', "-u", 1200, "-r", 1200, "--threads", 2, "--only-summary")
+        self.assertEqual(o.rc, 0, o)
+        self.assertEqual(self.stats()["total"], 1000)
+        seen = arg_values(self.stats(), "acct")
+        self.assertEqual(len(seen), 1000)
+        self.assertEqual(set(seen.values()), {1})
+        self.assertEqual(set(seen), {"acct%04d" % i for i in range(1000)})
+        pws = arg_values(self.stats(), "pw")
+        self.assertIn("p,w 7", pws)  # a quoted field with a comma survives
+
     COOKIES = """
         users:
           U:
