@@ -7,13 +7,13 @@
 #include "cmd/scenario.h"
 #include "config/plan.h"
 
-enum { OPT_FORMAT = 1, OPT_TAGS, OPT_EXCLUDE_TAGS, OPT_SET, OPT_QUIET };
+enum { OPT_FORMAT = 1, OPT_QUIET };
 
 static const struct lc_opt check_opts[] = {
     {OPT_FORMAT, "format", 0, LC_OPT_VALUE, "FMT", "text (default), json or github"},
-    {OPT_TAGS, "tags", 'T', LC_OPT_VALUE, "TAGS", "check as if run with --tags"},
-    {OPT_EXCLUDE_TAGS, "exclude-tags", 'E', LC_OPT_VALUE, "TAGS", "check as if run with --exclude-tags"},
-    {OPT_SET, "set", 0, LC_OPT_VALUE, "NAME=VALUE", "override a scenario variable"},
+    {LC_OPT_TAGS, "tags", 'T', LC_OPT_VALUE, "TAGS", "check as if run with --tags"},
+    {LC_OPT_EXCLUDE_TAGS, "exclude-tags", 'E', LC_OPT_VALUE, "TAGS", "check as if run with --exclude-tags"},
+    {LC_OPT_SET, "set", 0, LC_OPT_VALUE, "NAME=VALUE", "override a scenario variable"},
     {OPT_QUIET, "quiet", 'q', LC_OPT_FLAG, NULL, "no 'FILE: ok' lines for valid files"},
     LC_OPT_HELP_ENTRY,
     {0},
@@ -31,6 +31,7 @@ static int check_run(const struct lc_command *self, int argc, char **argv) {
   int id;
   lc_opts_init(&p, "loadc check", self->opts, argc, argv, 1);
   while ((id = lc_opts_next(&p, &v)) != LC_OPT_END) {
+    if (lc_scenario_opts_take(&so, id, v)) continue;
     switch (id) {
     case OPT_FORMAT:
       if (lc_diag_format_parse(v, &format) != 0) {
@@ -39,9 +40,6 @@ static int check_run(const struct lc_command *self, int argc, char **argv) {
         goto out;
       }
       break;
-    case OPT_TAGS: lc_strv_free(so.tags); so.tags = lc_split_list(v); break;
-    case OPT_EXCLUDE_TAGS: lc_strv_free(so.exclude_tags); so.exclude_tags = lc_split_list(v); break;
-    case OPT_SET: lc_strv_push(&so.sets, &so.nsets, v); break;
     case OPT_QUIET: quiet = 1; break;
     case LC_OPT_HELP: lc_cli_usage(stdout, self); goto out;
     case LC_OPT_POSITIONAL: lc_strv_push(&files, &nfiles, v); break;

@@ -11,14 +11,14 @@
 #include "config/plan.h"
 #include "engine/base/base.h"
 
-enum { OPT_FORMAT = 1, OPT_TAGS, OPT_EXCLUDE_TAGS, OPT_SET };
+enum { OPT_FORMAT = 1 };
 enum graph_format { GRAPH_TEXT, GRAPH_DOT, GRAPH_JSON };
 
 static const struct lc_opt graph_opts[] = {
     {OPT_FORMAT, "format", 0, LC_OPT_VALUE, "FMT", "text (default), dot or json"},
-    {OPT_TAGS, "tags", 'T', LC_OPT_VALUE, "TAGS", "apply --tags filtering first"},
-    {OPT_EXCLUDE_TAGS, "exclude-tags", 'E', LC_OPT_VALUE, "TAGS", "apply --exclude-tags filtering first"},
-    {OPT_SET, "set", 0, LC_OPT_VALUE, "NAME=VALUE", "override a scenario variable"},
+    {LC_OPT_TAGS, "tags", 'T', LC_OPT_VALUE, "TAGS", "apply --tags filtering first"},
+    {LC_OPT_EXCLUDE_TAGS, "exclude-tags", 'E', LC_OPT_VALUE, "TAGS", "apply --exclude-tags filtering first"},
+    {LC_OPT_SET, "set", 0, LC_OPT_VALUE, "NAME=VALUE", "override a scenario variable"},
     LC_OPT_HELP_ENTRY,
     {0},
 };
@@ -346,6 +346,7 @@ static int graph_run(const struct lc_command *self, int argc, char **argv) {
   int id;
   lc_opts_init(&p, "loadc graph", self->opts, argc, argv, 1);
   while ((id = lc_opts_next(&p, &v)) != LC_OPT_END) {
+    if (lc_scenario_opts_take(&so, id, v)) continue;
     switch (id) {
     case OPT_FORMAT:
       if (strcmp(v, "text") == 0) format = GRAPH_TEXT;
@@ -357,9 +358,6 @@ static int graph_run(const struct lc_command *self, int argc, char **argv) {
         goto out;
       }
       break;
-    case OPT_TAGS: lc_strv_free(so.tags); so.tags = lc_split_list(v); break;
-    case OPT_EXCLUDE_TAGS: lc_strv_free(so.exclude_tags); so.exclude_tags = lc_split_list(v); break;
-    case OPT_SET: lc_strv_push(&so.sets, &so.nsets, v); break;
     case LC_OPT_HELP: lc_cli_usage(stdout, self); goto out;
     case LC_OPT_POSITIONAL:
       if (file) {

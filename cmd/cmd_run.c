@@ -13,10 +13,10 @@
 #include "report/console.h"
 
 enum {
-  OPT_USERS = 1, OPT_SPAWN_RATE, OPT_RUN_TIME, OPT_HOST, OPT_TAGS, OPT_EXCLUDE_TAGS,
+  OPT_USERS = 1, OPT_SPAWN_RATE, OPT_RUN_TIME, OPT_HOST,
   OPT_STOP_TIMEOUT, OPT_CSV, OPT_CSV_FULL_HISTORY, OPT_HTML, OPT_JSON, OPT_JUNIT,
   OPT_ONLY_SUMMARY, OPT_RESET_STATS, OPT_EXIT_CODE_ON_ERROR, OPT_ITERATIONS, OPT_USER_CLASSES,
-  OPT_THREADS, OPT_SEED, OPT_SET, OPT_SINGLE_USER, OPT_QUIET, OPT_LOGLEVEL,
+  OPT_THREADS, OPT_SEED, OPT_SINGLE_USER, OPT_QUIET, OPT_LOGLEVEL,
 };
 
 static const struct lc_opt run_opts[] = {
@@ -24,15 +24,15 @@ static const struct lc_opt run_opts[] = {
     {OPT_SPAWN_RATE, "spawn-rate", 'r', LC_OPT_VALUE, "RATE", "users started per second"},
     {OPT_RUN_TIME, "run-time", 't', LC_OPT_VALUE, "TIME", "stop after this long (90s, 5m, 1h30m)"},
     {OPT_HOST, "host", 'H', LC_OPT_VALUE, "URL", "base URL of the target"},
-    {OPT_TAGS, "tags", 'T', LC_OPT_VALUE, "TAGS", "only tasks with one of these tags (a,b)"},
-    {OPT_EXCLUDE_TAGS, "exclude-tags", 'E', LC_OPT_VALUE, "TAGS", "drop tasks with these tags"},
+    {LC_OPT_TAGS, "tags", 'T', LC_OPT_VALUE, "TAGS", "only tasks with one of these tags (a,b)"},
+    {LC_OPT_EXCLUDE_TAGS, "exclude-tags", 'E', LC_OPT_VALUE, "TAGS", "drop tasks with these tags"},
     {OPT_STOP_TIMEOUT, "stop-timeout", 's', LC_OPT_VALUE, "TIME", "time for running tasks to finish on stop"},
     {OPT_ITERATIONS, "iterations", 'i', LC_OPT_VALUE, "N", "stop after N task runs in all"},
     {OPT_USER_CLASSES, "user-classes", 0, LC_OPT_VALUE, "A,B", "spawn only these user classes"},
     {OPT_RESET_STATS, "reset-stats", 0, LC_OPT_FLAG, NULL, "reset statistics when spawning completes"},
     {OPT_THREADS, "threads", 0, LC_OPT_VALUE, "N", "worker threads (default: one per core)"},
     {OPT_SEED, "seed", 0, LC_OPT_VALUE, "N", "seed for every random choice (reproducible runs)"},
-    {OPT_SET, "set", 0, LC_OPT_VALUE, "NAME=VALUE", "override a scenario variable"},
+    {LC_OPT_SET, "set", 0, LC_OPT_VALUE, "NAME=VALUE", "override a scenario variable"},
     {OPT_SINGLE_USER, "single-user", 0, LC_OPT_OPTIONAL, "CLASS", "run one user and print each request"},
     {OPT_CSV, "csv", 0, LC_OPT_VALUE, "PREFIX", "write PREFIX_stats.csv and friends"},
     {OPT_CSV_FULL_HISTORY, "csv-full-history", 0, LC_OPT_FLAG, NULL, "history rows for every entry"},
@@ -89,6 +89,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   int id;
   lc_opts_init(&p, "loadc run", self->opts, argc, argv, 1);
   while ((id = lc_opts_next(&p, &v)) != LC_OPT_END) {
+    if (lc_scenario_opts_take(&so, id, v)) continue;
     switch (id) {
     case OPT_USERS:
       if (lc_opts_int(&p, "users", v, 0, 10000000, &n) < 0) goto usage;
@@ -119,9 +120,6 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
       }
       ro.host = v;
       break;
-    case OPT_TAGS: lc_strv_free(so.tags); so.tags = lc_split_list(v); break;
-    case OPT_EXCLUDE_TAGS: lc_strv_free(so.exclude_tags); so.exclude_tags = lc_split_list(v); break;
-    case OPT_SET: lc_strv_push(&so.sets, &so.nsets, v); break;
     case OPT_ITERATIONS:
       if (lc_opts_int(&p, "iterations", v, 0, INT64_MAX, &n) < 0) goto usage;
       ro.iterations = (uint64_t)n;

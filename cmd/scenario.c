@@ -44,6 +44,21 @@ void lc_scenario_opts_release(struct lc_scenario_opts *o) {
   memset(o, 0, sizeof *o);
 }
 
+bool lc_scenario_opts_take(struct lc_scenario_opts *o, int id, const char *value) {
+  switch (id) {
+  case LC_OPT_TAGS:
+    lc_strv_free(o->tags);
+    o->tags = lc_split_list(value);
+    return true;
+  case LC_OPT_EXCLUDE_TAGS:
+    lc_strv_free(o->exclude_tags);
+    o->exclude_tags = lc_split_list(value);
+    return true;
+  case LC_OPT_SET: lc_strv_push(&o->sets, &o->nsets, value); return true;
+  default: return false;
+  }
+}
+
 struct lc_plan *lc_scenario_compile(const char *path, const struct lc_scenario_opts *o,
                                     struct lc_diags *d) {
   struct lc_compile_opts co;

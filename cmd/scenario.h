@@ -3,6 +3,7 @@
 #ifndef LC_CMD_SCENARIO_H
 #define LC_CMD_SCENARIO_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "config/compile.h"
@@ -14,6 +15,13 @@ struct lc_scenario_opts {
   char **sets;
   size_t nsets;
 };
+
+/* Option ids of --tags, --exclude-tags and --set in every command that reads scenarios (each
+ * command's table gives them its own help text). */
+enum { LC_OPT_TAGS = 900, LC_OPT_EXCLUDE_TAGS, LC_OPT_SET };
+
+/* Takes the value of one of those options into o; false when id is none of them. */
+bool lc_scenario_opts_take(struct lc_scenario_opts *o, int id, const char *value);
 
 /* Splits "a,b , c" into a NULL-terminated list of trimmed, non-empty words (owned by the
  * caller, free with lc_strv_free). Returns NULL when there is no word. */

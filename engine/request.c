@@ -608,17 +608,19 @@ static void store(const struct lc_capture *cap, struct lc_vars *vars, struct lc_
 
 enum { MAX_FOUND = 1024 };
 
-static size_t capture_json(const struct lc_capture *cap, struct judged *j, struct lc_val *found) {
+static size_t capture_json(const struct lc_capture *cap, struct judged *j, struct lc_val *found,
+                           size_t room) {
   json_t *doc = body_json(j);
   if (!doc) return 0;
   struct collect col = {{0}, 0, 0};
   lc_jsonpath_eval(cap->path, doc, collect_json, &col);
-  for (size_t i = 0; i < col.n; i++) found[i] = lc_val_json((json_t *)col.items[i]);
-  return col.n;
+  size_t n = col.n < room ? col.n : room;
+  for (size_t i = 0; i < n; i++) found[i] = lc_val_json((json_t *)col.items[i]);
+  return n;
 }
 
 static size_t capture_regex(const struct lc_capture *cap, const struct lc_http_response *r,
-                            struct lc_val *found) {
+                            struct lc_val *found, size_t room) {
   if (!r->body) return 0;
   pcre2_match_data *md = pcre2_match_data_create_from_pattern(cap->regex, NULL);
   size_t n = 0, off = 0;
@@ -627,7 +629,7 @@ static size_t capture_regex(const struct lc_capture *cap, const struct lc_http_r
     int g = pcre2_substring_number_from_name(cap->regex, (PCRE2_SPTR)cap->group_name);
     if (g > 0) group = g;
   }
-  while (off <= r->body_len && n < MAX_FOUND) {
+  while (off <= r->body_len && n < room) {
     int rc = pcre2_match(cap->regex, (PCRE2_SPTR)r->body, r->body_len, off, 0, md, NULL);
     if (rc < 0) break;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
@@ -641,18 +643,18 @@ static size_t capture_regex(const struct lc_capture *cap, const struct lc_http_r
 }
 
 static size_t capture_header(const struct lc_capture *cap, const struct lc_http_response *r,
-                             struct lc_val *found) {
+                             struct lc_val *found, size_t room) {
   size_t n = 0;
-  for (size_t i = 0; i < r->nheaders && n < MAX_FOUND; i++)
+  for (size_t i = 0; i < r->nheaders && n < room; i++)
     if (strcasecmp(r->headers[i].name, cap->source) == 0)
       found[n++] = lc_val_str(r->headers[i].value, strlen(r->headers[i].value));
   return n;
 }
 
 static size_t capture_cookie(const struct lc_capture *cap, const struct lc_http_response *r,
-                             struct lc_val *found) {
+                             struct lc_val *found, size_t room) {
   size_t n = 0, want = strlen(cap->source);
-  for (size_t i = 0; i < r->nheaders && n < MAX_FOUND; i++) {
+  for (size_t i = 0; i < r->nheaders && n < room; i++) {
     if (strcasecmp(r->headers[i].name, "Set-Cookie") != 0) continue;
     const char *v = r->headers[i].value;
     while (*v == ' ') v++;
@@ -666,7 +668,7 @@ static size_t capture_cookie(const struct lc_capture *cap, const struct lc_http_
 
 /* XPath over the body (HTML unless it starts like XML); strings are copied into owned values. */
 static size_t capture_xpath(const struct lc_capture *cap, const struct lc_http_response *r,
-                            struct lc_val *found) {
+                            struct lc_val *found, size_t room) {
   if (!r->body || r->body_len == 0 || r->body_len > INT32_MAX) return 0;
   const char *p = r->body;
   while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') p++;
@@ -681,7 +683,7 @@ static size_t capture_xpath(const struct lc_capture *cap, const struct lc_http_r
   xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
   xmlXPathObjectPtr obj = ctx ? xmlXPathEvalExpression((const xmlChar *)cap->source, ctx) : NULL;
   if (obj && obj->type == XPATH_NODESET && obj->nodesetval) {
-    for (int i = 0; i < obj->nodesetval->nodeNr && n < MAX_FOUND; i++) {
+    for (int i = 0; i < obj->nodesetval->nodeNr && n < room; i++) {
       xmlChar *s = xmlNodeGetContent(obj->nodesetval->nodeTab[i]);
       if (!s) continue;
       struct lc_val tmp = lc_val_str((const char *)s, strlen((const char *)s));
@@ -703,17 +705,20 @@ static size_t capture_xpath(const struct lc_capture *cap, const struct lc_http_r
 static char *run_captures(const struct lc_request *rq, struct judged *j,
                           const struct lc_eval_ctx *ctx, struct lc_vars *vars) {
   if (rq->ncaptures == 0) return NULL;
-  struct lc_val *found = lc_xmalloc(MAX_FOUND * sizeof *found);
+  /* pick: first needs one value: no allocation on that common path */
+  struct lc_val first[1], *many = NULL;
   char *failure = NULL;
   for (size_t i = 0; i < rq->ncaptures; i++) {
     const struct lc_capture *cap = &rq->captures[i];
-    size_t n = 0;
+    size_t n = 0, room = cap->pick == LC_PICK_FIRST ? 1 : MAX_FOUND;
+    if (room > 1 && !many) many = lc_xmalloc(MAX_FOUND * sizeof *many);
+    struct lc_val *found = room > 1 ? many : first;
     switch (cap->kind) {
-    case LC_CAPTURE_JSON: n = capture_json(cap, j, found); break;
-    case LC_CAPTURE_REGEX: n = capture_regex(cap, j->resp, found); break;
-    case LC_CAPTURE_HEADER: n = capture_header(cap, j->resp, found); break;
-    case LC_CAPTURE_COOKIE: n = capture_cookie(cap, j->resp, found); break;
-    case LC_CAPTURE_XPATH: n = capture_xpath(cap, j->resp, found); break;
+    case LC_CAPTURE_JSON: n = capture_json(cap, j, found, room); break;
+    case LC_CAPTURE_REGEX: n = capture_regex(cap, j->resp, found, room); break;
+    case LC_CAPTURE_HEADER: n = capture_header(cap, j->resp, found, room); break;
+    case LC_CAPTURE_COOKIE: n = capture_cookie(cap, j->resp, found, room); break;
+    case LC_CAPTURE_XPATH: n = capture_xpath(cap, j->resp, found, room); break;
     }
     if (n > 0) {
       store(cap, vars, found, n, ctx);
@@ -726,7 +731,7 @@ static char *run_captures(const struct lc_request *rq, struct judged *j,
     }
     for (size_t k = 0; k < n; k++) lc_val_release(&found[k]);
   }
-  free(found);
+  free(many);
   return failure;
 }
 
