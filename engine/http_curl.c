@@ -2,8 +2,17 @@
  * worker's libuv loop: curl names the sockets to watch (one uv_poll each, kept for the life of
  * a keep-alive connection, not per transfer) and one timeout (a uv_timer); completions come
  * from curl_multi_info_read. A session is one easy handle with its own cookie engine and its
- * own connection cache (a private CURLSH: in a multi handle connections are otherwise pooled
- * for all easy handles), so a user's cookies and connection are never another user's.
+ * own connections, so a user's cookies and connection are never another user's. In a multi
+ * handle curl pools connections for all easy handles; it looks for a connection to reuse only
+ * in the "bundle" of its key, which is the port, the host and the IPv6 scope id. Each session
+ * gets a scope id of its own (CURLOPT_ADDRESS_SCOPE, from 2^30 up, so never a real interface
+ * index; the kernel reads it only for link-local IPv6, which needs a zone in the URL, and a
+ * zone replaces it), so it only finds its own connections. That costs 16 KB a user where a
+ * private connection cache (CURLSH) cost 25 KB: the share brings a second easy handle and a
+ * 103-slot hash (bench/run_memory.sh). The multi's cache is made unbounded (curl would
+ * otherwise close "surplus" idle connections of waiting users), and a session that ends shuts
+ * its sockets down, so the server sees them close; curl closes the descriptors when it next
+ * prunes dead connections (about once a second while requests run) or at the end.
  * Host names are resolved once per client: the first request to an origin calls getaddrinfo
  * (blocking the loop that once) and hands the addresses to the multi handle's DNS cache as
  * permanent entries (CURLOPT_RESOLVE); names met later (redirects to other hosts) curl resolves
@@ -32,6 +41,7 @@
 #define POOL_MAX 64                   /* idle response buffers kept per client */
 #define POOL_KEEP_CAP (1024 * 1024)   /* a body buffer larger than this is freed, not pooled */
 #define MSG_MAX 320
+#define SCOPE_BASE 0x40000000u         /* the first session's address scope id */
 
 /* A socket curl watches. Sockets curl opens through open_socket() keep their poll handle until
  * curl closes them through close_socket(), across the transfers of a keep-alive connection: curl
@@ -45,6 +55,8 @@ struct sock {
   curl_socket_t fd;
   int events;  /* UV_READABLE | UV_WRITABLE being watched; 0 when stopped */
   bool ours;   /* opened by open_socket(), so closed by close_socket() */
+  struct lc_http_session *owner;  /* the session that opened it, while that session lives */
+  struct sock *onext;             /* the owner's other sockets */
   bool idle;   /* curl stopped watching it: the poll, unreferenced, stops at its next event */
 };
 
@@ -75,7 +87,7 @@ struct lc_http_session {
   struct lc_http_session *prev, *next;  /* the client's sessions */
   struct lc_http_session *dnext;        /* the client's deferred failures */
   CURL *easy;
-  CURLSH *share;                        /* this session's own connection cache */
+  struct sock *socks;                   /* the sockets it opened that are still open */
   struct curl_slist *headers;           /* the last request's, reused while unchanged */
   struct curl_slist *resolve;           /* for a transfer that meets a new origin */
   curl_mime *mime;                      /* for a transfer with a multipart body */
@@ -108,6 +120,7 @@ struct lc_http_client {
   size_t ndeferred;
   struct sock **socks;  /* by file descriptor */
   size_t nsocks;
+  unsigned scope;       /* the address scope id of the newest session */
   struct origin *origins;
   size_t norigins;
   struct rbuf *pool;
@@ -123,7 +136,19 @@ static struct sock *sock_get(struct lc_http_client *c, curl_socket_t fd) {
 
 static void on_sock_closed(uv_handle_t *h) { free(h->data); }
 
+static void sock_disown(struct sock *k) {
+  if (!k->owner) return;
+  for (struct sock **p = &k->owner->socks; *p; p = &(*p)->onext)
+    if (*p == k) {
+      *p = k->onext;
+      break;
+    }
+  k->owner = NULL;
+  k->onext = NULL;
+}
+
 static void sock_close(struct lc_http_client *c, struct sock *k) {
+  sock_disown(k);
   if (sock_get(c, k->fd) == k) c->socks[k->fd] = NULL;
   uv_close((uv_handle_t *)&k->poll, on_sock_closed);
 }
@@ -206,18 +231,25 @@ static int on_socket(CURL *e, curl_socket_t fd, int what, void *userp, void *soc
   return 0;
 }
 
-/* CURLOPT_OPENSOCKETFUNCTION: a connection's socket, watched from now until close_socket. */
+/* CURLOPT_OPENSOCKETFUNCTION: a connection's socket, watched from now until close_socket and
+ * owned by the session that opened it until either ends. (The close callback's data is the
+ * client: curl may close a connection after its session is gone.) */
 static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct curl_sockaddr *a) {
-  struct lc_http_client *c = clientp;
+  struct lc_http_session *s = clientp;
+  struct lc_http_client *c = s->c;
   (void)purpose;
   curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
   if (fd == CURL_SOCKET_BAD) return fd;
   struct sock *stale = sock_get(c, fd);
   if (stale) sock_close(c, stale); /* its socket was closed behind our back */
-  if (!sock_new(c, fd, true)) {
+  struct sock *k = sock_new(c, fd, true);
+  if (!k) {
     close(fd);
     return CURL_SOCKET_BAD;
   }
+  k->owner = s;
+  k->onext = s->socks;
+  s->socks = k;
   return fd;
 }
 
@@ -957,29 +989,24 @@ struct lc_http_session *lc_http_session_new(struct lc_http_client *c) {
   s->c = c;
   s->o_timeout_ms = s->o_follow = s->o_verify = s->o_version = -1;
   s->easy = curl_easy_init();
-  s->share = curl_share_init();
-  if (!s->easy || !s->share) {
+  if (!s->easy) {
     lc_log(LC_LOG_ERROR, "out of memory (libcurl)");
     abort();
   }
-  /* a connection cache of its own: in a multi handle, connections are otherwise pooled for
-   * all easy handles, and a user would pick up another user's connection */
-  if (curl_share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK) {
-    curl_share_cleanup(s->share);
-    s->share = NULL;
-  }
   CURL *e = s->easy;
+  /* a connection bundle of its own (see the top of this file) */
+  if (++c->scope < SCOPE_BASE) c->scope = SCOPE_BASE;
+  curl_easy_setopt(e, CURLOPT_ADDRESS_SCOPE, (long)c->scope);
   curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)s);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_COOKIEFILE, ""); /* this handle's own cookie engine */
-  if (s->share) curl_easy_setopt(e, CURLOPT_SHARE, s->share);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->errbuf);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, (void *)s);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(e, CURLOPT_HEADERDATA, (void *)s);
   curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
-  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, (void *)c);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, (void *)s);
   curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, close_socket);
   curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, (void *)c);
   curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)MAX_REDIRS);
@@ -999,7 +1026,13 @@ void lc_http_session_free(struct lc_http_session *s) {
   rbuf_put(c, s->rb);
   curl_easy_cleanup(s->easy);
   curl_mime_free(s->mime);
-  if (s->share) curl_share_cleanup(s->share); /* closes the session's connections */
+  /* its connections stay in the multi's cache: end them so the server sees them go, and so
+   * curl finds them dead and closes them */
+  while (s->socks) {
+    struct sock *k = s->socks;
+    shutdown(k->fd, SHUT_RDWR);
+    sock_disown(k);
+  }
   curl_slist_free_all(s->headers);
   curl_slist_free_all(s->resolve);
   if (s->prev) s->prev->next = s->next;
@@ -1022,6 +1055,9 @@ struct lc_http_client *lc_http_client_new(struct uv_loop_s *loop) {
     curl_global_cleanup();
     return NULL;
   }
+  /* every session keeps its connection while it waits (curl's default limit, 4 per handle in
+   * a transfer, would close the connections of waiting users) */
+  curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)INT32_MAX);
   curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
   curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, (void *)c);
   curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);

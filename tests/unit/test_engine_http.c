@@ -400,6 +400,42 @@ static void sessions_do_not_share_connections(void **state) {
   lc_http_session_free(st);
 }
 
+/* /__stats's connections.open, fetched on session st (so st's own connection counts). */
+static long stats_open(struct fx *f, struct lc_http_session *st) {
+  struct result r;
+  do_get(f, st, "/__stats", &r);
+  assert_int_equal(r.status, 200);
+  const char *a = strstr(r.body, "\"open\": ");
+  assert_non_null(a);
+  long n = strtol(a + 8, NULL, 10);
+  result_release(&r);
+  return n;
+}
+
+/* A session that ends ends its connection: the server sees it close (curl would otherwise keep
+ * it in the multi handle's cache for the rest of the run). */
+static void freed_session_closes_its_connection(void **state) {
+  struct fx *f = *state;
+  struct lc_http_session *st = lc_http_session_new(f->c);
+  struct lc_http_session *a = lc_http_session_new(f->c), *b = lc_http_session_new(f->c);
+  struct result r;
+  do_get(f, a, "/json", &r);
+  result_release(&r);
+  do_get(f, b, "/json", &r);
+  result_release(&r);
+  assert_int_equal(stats_open(f, st), 3);
+  lc_http_session_free(a);
+  run_for(f, 100);
+  assert_int_equal(stats_open(f, st), 2);
+  do_get(f, b, "/json", &r); /* b still has its own */
+  assert_int_equal(r.status, 200);
+  result_release(&r);
+  lc_http_session_free(b);
+  run_for(f, 100);
+  assert_int_equal(stats_open(f, st), 1);
+  lc_http_session_free(st);
+}
+
 static void post_echo(void **state) {
   struct fx *f = *state;
   struct lc_http_session *s = lc_http_session_new(f->c);
@@ -1183,6 +1219,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(cookies_per_session, setup, teardown),
       cmocka_unit_test_setup_teardown(keep_alive, setup, teardown),
       cmocka_unit_test_setup_teardown(sessions_do_not_share_connections, setup, teardown),
+      cmocka_unit_test_setup_teardown(freed_session_closes_its_connection, setup, teardown),
       cmocka_unit_test_setup_teardown(post_echo, setup, teardown),
       cmocka_unit_test_setup_teardown(multipart, setup, teardown),
       cmocka_unit_test_setup_teardown(expect_continue, setup, teardown),
