@@ -155,6 +155,11 @@ struct engine {
   const char **class_hosts;             /* base URL per class */
   unsigned response_keep;
   struct lc_stats *totals;
+  struct lc_stats *second;              /* the deltas of the current stats round */
+  struct lc_history *history;
+  unsigned pending;                     /* deltas of the current round not arrived yet */
+  int64_t round_wall, round_mono;       /* when the current round was asked for */
+  bool callback_stop;                   /* o.on_second asked to stop */
   struct lc_stats **spare;              /* per worker: the shard to hand back for its next delta */
   unsigned epoch;
   uint64_t next_user_id;
@@ -681,6 +686,9 @@ static void spawning_complete(struct engine *e) {
     /* Locust resets requests, errors and history when spawning completes */
     e->epoch++;
     lc_stats_reset(e->totals);
+    lc_stats_reset(e->second);
+    lc_history_reset(e->history);
+    e->pending = 0;
     for (unsigned i = 0; i < e->nworkers; i++) {
       struct cmd c = {.kind = CMD_RESET, .epoch = e->epoch};
       send_cmd(&e->workers[i], &c);
@@ -721,6 +729,9 @@ static void on_shape(uv_timer_t *t) {
 }
 
 static void request_stats(struct engine *e) {
+  e->pending += e->nworkers;
+  e->round_wall = wall_us();
+  e->round_mono = lc_now_us();
   for (unsigned i = 0; i < e->nworkers; i++) {
     struct cmd c = {.kind = CMD_STATS, .epoch = e->epoch, .shard = e->spare[i]};
     e->spare[i] = NULL;
@@ -813,8 +824,27 @@ static void on_signal(uv_signal_t *s, int signum) {
   }
 }
 
+/* A round's deltas are all in (or the last ones came): one history row, then the caller's
+ * per-second callback, which may stop the run. */
+static void close_round(struct engine *e, bool final) {
+  int64_t wall = final ? wall_us() : e->round_wall;
+  int64_t mono = final ? lc_now_us() : e->round_mono;
+  int64_t elapsed = e->start_mono ? mono - e->start_mono : 0;
+  lc_history_add(e->history, e->second, e->totals, wall, elapsed < 0 ? 0 : elapsed, e->alive);
+  lc_stats_reset(e->second);
+  if (!e->o.on_second) return;
+  struct lc_run_view v = {e->totals, e->history, e->start_wall, elapsed, e->alive, final};
+  if (e->o.on_second(e->o.on_second_ctx, &v) != 0 && !final && !e->stopping) {
+    e->callback_stop = true;
+    begin_stop(e);
+  }
+}
+
 static void merge_delta(struct engine *e, const struct note *n) {
-  if (n->epoch == e->epoch) lc_stats_merge(e->totals, n->shard);
+  if (n->epoch == e->epoch) {
+    lc_stats_merge(e->totals, n->shard);
+    lc_stats_merge(e->second, n->shard);
+  }
   if (e->spare[n->worker])
     lc_stats_free(n->shard);
   else
@@ -839,7 +869,10 @@ static void on_coordinator_async(uv_async_t *a) {
   for (size_t i = 0; i < count; i++) {
     struct note *n = &notes[i];
     switch (n->kind) {
-    case NOTE_DELTA: merge_delta(e, n); break;
+    case NOTE_DELTA:
+      merge_delta(e, n);
+      if (e->pending && --e->pending == 0 && !e->quit_sent) close_round(e, false);
+      break;
     case NOTE_STOPPED:
       if (e->alive) e->alive--;
       /* users that end by themselves (stop_user, iterations) are not replaced; once every
@@ -870,7 +903,10 @@ static void on_coordinator_async(uv_async_t *a) {
       break;
     case NOTE_FINAL:
       merge_delta(e, n);
-      if (++e->final_workers == e->nworkers) close_coordinator(e);
+      if (++e->final_workers == e->nworkers) {
+        close_round(e, true); /* the last row, with everything measured */
+        close_coordinator(e);
+      }
       break;
     }
   }
@@ -976,6 +1012,8 @@ int lc_engine_run(const struct lc_plan *plan, const struct lc_run_opts *opts,
   for (size_t i = 0; i < e->nclasses; i++) e->class_hosts[i] = class_host(plan, &plan->classes[i], &e->o);
   e->response_keep = lc_plan_response_needs(plan);
   e->totals = lc_stats_new(0, 0);
+  e->second = lc_stats_new(0, 0);
+  e->history = lc_history_new();
   lc_vars_init(&e->globals);
   e->spare = lc_xcalloc(e->nworkers, sizeof *e->spare);
 
@@ -1043,6 +1081,9 @@ joined:
   lc_dispatch_free(e->dispatch);
 fail_dispatch:
   out->totals = e->totals;
+  out->history = e->history;
+  out->stopped_by_callback = e->callback_stop;
+  lc_stats_free(e->second);
   out->start_wall_us = e->start_wall;
   out->end_wall_us = wall_us();
   out->duration_us = e->start_mono ? lc_now_us() - e->start_mono : 0;
@@ -1062,5 +1103,6 @@ fail_dispatch:
 
 void lc_run_result_release(struct lc_run_result *r) {
   lc_stats_free(r->totals);
+  lc_history_free(r->history);
   memset(r, 0, sizeof *r);
 }

@@ -10,7 +10,18 @@
 #include <stdio.h>
 
 #include "config/plan.h"
+#include "engine/history.h"
 #include "engine/stats.h"
+
+/* What the per-second callback sees: the run so far, read-only, on the coordinator thread. */
+struct lc_run_view {
+  const struct lc_stats *totals;
+  const struct lc_history *history;  /* its last row is the second that just ended */
+  int64_t start_wall_us;
+  int64_t elapsed_us;
+  uint32_t users;
+  bool final;                        /* the last call: the run is over */
+};
 
 /* What the command line may override of the plan's load, and how to run. A field is used only
  * when its has_ flag is set; otherwise the plan's value applies. */
@@ -31,11 +42,17 @@ struct lc_run_opts {
   const char *single_user_class; /* its class, NULL: the first */
   FILE *out;                     /* single-user lines; NULL: stdout */
   FILE *progress;                /* a status line every 2 s while running; NULL: none */
+  /* called once a second, after the second's history row, and once at the end (final); a
+   * nonzero return stops the run gracefully, as the first SIGINT does (abort_on_fail) */
+  int (*on_second)(void *ctx, const struct lc_run_view *v);
+  void *on_second_ctx;
 };
 
 /* What a run measured. The caller frees it with lc_run_result_release. */
 struct lc_run_result {
   struct lc_stats *totals;       /* every request of the run (after --reset-stats: since it) */
+  struct lc_history *history;    /* a row per second, and a last one at the end */
+  bool stopped_by_callback;      /* on_second asked to stop */
   int64_t start_wall_us, end_wall_us;
   int64_t duration_us;           /* monotonic, from the first spawn to the end */
   uint32_t peak_users;

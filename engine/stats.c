@@ -128,6 +128,7 @@ static void *grow(void *items, size_t n, size_t *cap, size_t size) {
 
 static void entries_push(struct lc_stats *s, struct lc_stats_entry *e) {
   s->entries = grow(s->entries, s->n, &s->cap, sizeof *s->entries);
+  e->index = (uint32_t)s->n;
   s->entries[s->n++] = e;
 }
 

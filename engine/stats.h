@@ -74,6 +74,8 @@ struct lc_stats_entry {
   uint64_t hash;                  /* of (name, method), as lc_stats_key_init computes it */
   uint32_t name_len;
   uint32_t method_len;
+  uint32_t index;                 /* its place in lc_stats_entry_at's order (the Aggregated
+                                     entry: 0, it is not in that list) */
   uint64_t num_requests;          /* == hist.count */
   uint64_t num_failures;
   uint64_t total_content_length;  /* bytes */
