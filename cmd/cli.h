@@ -36,6 +36,9 @@ extern const struct lc_command lc_cmd_run, lc_cmd_check, lc_cmd_graph, lc_cmd_sc
 void lc_cli_usage(FILE *out, const struct lc_command *cmd);
 /* Prints the version of loadc and of the libraries it is linked with. */
 void lc_cli_print_version(FILE *out);
+/* The libraries' versions on one line ("libcurl/7.88.1 OpenSSL/3.0.x libuv/1.44.2 ..."),
+ * for results; the caller frees it. */
+char *lc_cli_library_versions(void);
 /* Looks a command up by name; NULL if there is none. */
 const struct lc_command *lc_cli_find(const char *name);
 /* Prints `loadc: unknown command 'X' (did you mean 'Y'?)` and the hint to run help. */

@@ -11,6 +11,8 @@
 #include "engine/base/base.h"
 #include "engine/engine.h"
 #include "report/console.h"
+#include "report/result.h"
+#include "report/result_plan.h"
 
 enum {
   OPT_USERS = 1, OPT_SPAWN_RATE, OPT_RUN_TIME, OPT_HOST,
@@ -72,6 +74,35 @@ static void raise_nofile(void) {
     rl.rlim_cur = rl.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0) lc_log(LC_LOG_DEBUG, "could not raise the open-files limit");
   }
+}
+
+/* What the run's per-second callback drives (the live outputs). */
+struct live {
+  const struct lc_plan *plan;
+};
+
+static int on_second(void *ctx, const struct lc_run_view *v) {
+  struct live *lv = ctx;
+  (void)lv;
+  (void)v;
+  return 0;
+}
+
+/* The options as given, for the result's metadata (values of --set may be secrets: left out). */
+static char *command_line(int argc, char **argv) {
+  struct lc_buf b;
+  lc_buf_init(&b, 64 * 1024);
+  lc_buf_append(&b, "loadc run", 9);
+  for (int i = 1; i < argc; i++) {
+    bool hide = i > 1 && strcmp(argv[i - 1], "--set") == 0;
+    const char *a = hide ? "NAME=(hidden)" : argv[i];
+    if (strncmp(argv[i], "--set=", 6) == 0) a = "--set=(hidden)";
+    lc_buf_append(&b, " ", 1);
+    lc_buf_append(&b, a, strlen(a));
+  }
+  char *out = lc_xstrdup(b.data ? b.data : "loadc run");
+  lc_buf_release(&b);
+  return out;
 }
 
 static int run_run(const struct lc_command *self, int argc, char **argv) {
@@ -208,18 +239,46 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   lc_plan_jit(plan);
   raise_nofile();
 
-  struct lc_run_result res;
-  if (lc_engine_run(plan, &ro, &res) != 0) {
+  struct live lv = {plan};
+  ro.on_second = on_second;
+  ro.on_second_ctx = &lv;
+
+  struct lc_run_result run;
+  if (lc_engine_run(plan, &ro, &run) != 0) {
     lc_plan_free(plan);
     rc = LC_EXIT_CANNOT;
     goto out;
   }
+  struct lc_result res;
+  memset(&res, 0, sizeof res);
+  char *cmdline = command_line(argc, argv), *libs = lc_cli_library_versions();
+  res.scenario_file = plan->file;
+  res.scenario_name = plan->name;
+  res.host = ro.host ? ro.host : plan->host;
+  res.command_line = cmdline;
+  res.loadc_version = LC_VERSION;
+  res.library_versions = libs;
+  res.start_wall_us = run.start_wall_us;
+  res.end_wall_us = run.end_wall_us;
+  res.duration_us = run.duration_us;
+  res.peak_users = run.peak_users;
+  res.end = run.killed ? LC_END_KILLED : run.interrupted ? LC_END_INTERRUPTED
+            : run.stopped_by_callback ? LC_END_ABORTED : LC_END_COMPLETED;
+  res.totals = run.totals;
+  res.history = run.history;
+  res.thresholds_passed = true;
+  lc_result_classes_from_plan(plan, &res.classes, &res.nclasses);
+  res.saturated = lc_result_saturated(res.workers, res.nworkers);
+
   if (!quiet && !ro.single_user)
     lc_report_console_summary(stdout, res.totals, (double)res.duration_us / 1e6);
   const struct lc_stats_entry *tot = lc_stats_total(res.totals);
   /* Locust's rule without thresholds: any failed request or error inside a user fails the run */
   if (tot->num_failures > 0 || lc_stats_user_error_count(res.totals) > 0) rc = (int)exit_on_error;
-  lc_run_result_release(&res);
+  lc_result_classes_free(res.classes, res.nclasses);
+  free(cmdline);
+  free(libs);
+  lc_run_result_release(&run);
   lc_plan_free(plan);
   goto out;
 usage:

@@ -13,12 +13,27 @@
 #include <pcre2.h>
 
 #include "cmd/cli.h"
+#include "engine/base/base.h"
 
 /* libxml2 reports "20914" for 2.9.14. */
 static void xml_version(char *out, size_t n) {
   const char *v = xmlParserVersion;
   long num = v ? strtol(v, NULL, 10) : 0;
   snprintf(out, n, "%ld.%ld.%ld", num / 10000, num / 100 % 100, num % 100);
+}
+
+char *lc_cli_library_versions(void) {
+  curl_version_info_data *cv = curl_version_info(CURLVERSION_NOW);
+  char pcre[64] = "?";
+  char xml[32];
+  pcre2_config(PCRE2_CONFIG_VERSION, pcre);
+  xml_version(xml, sizeof xml);
+  char buf[512];
+  snprintf(buf, sizeof buf, "libcurl/%s %s libuv/%s libyaml/%s PCRE2/%s jansson/%s libxml2/%s libcsv/%d.%d.%d",
+           cv->version, cv->ssl_version ? cv->ssl_version : "no-TLS", uv_version_string(),
+           yaml_get_version_string(), pcre, jansson_version_str(), xml, CSV_MAJOR, CSV_MINOR,
+           CSV_RELEASE);
+  return lc_xstrdup(buf);
 }
 
 void lc_cli_print_version(FILE *out) {
