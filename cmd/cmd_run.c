@@ -2,7 +2,9 @@
  * summary. Locust-style options override the scenario's `load:`; exit codes as docs/cli.md. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include "cmd/cli.h"
 #include "cmd/scenario.h"
@@ -79,12 +81,54 @@ static void raise_nofile(void) {
 /* What the run's per-second callback drives (the live outputs). */
 struct live {
   const struct lc_plan *plan;
+  bool table;            /* Locust's table every 2 s on stderr */
+  bool status;           /* a status line on stderr (a terminal) */
+  bool color;
+  bool warnings;         /* live warnings (saturation) */
+  int width;
+  int64_t run_time_us;   /* 0: unknown */
+  uint64_t seconds;
+  bool warned_saturation;
 };
+
+static int terminal_width(void) {
+  struct winsize ws;
+  if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+  return 80;
+}
 
 static int on_second(void *ctx, const struct lc_run_view *v) {
   struct live *lv = ctx;
-  (void)lv;
-  (void)v;
+  if (v->final) {
+    if (lv->status && lv->seconds) lc_report_console_status_clear(stderr);
+    return 0;
+  }
+  lv->seconds++;
+  for (unsigned i = 0; lv->warnings && !lv->warned_saturation && i < v->nworkers; i++) {
+    const struct lc_worker_health *h = &v->health[i];
+    if (h->cpu_last <= 0.9 && h->lag_p99_last_us <= 10000) continue;
+    lv->warned_saturation = true;
+    if (lv->status) lc_report_console_status_clear(stderr);
+    lc_log(LC_LOG_WARN, "worker %u is saturated (CPU %.0f %% of a core, timer lag p99 %.1f ms): "
+                        "results measure loadc as much as the target", i + 1,
+           100.0 * h->cpu_last, (double)h->lag_p99_last_us / 1000.0);
+  }
+  if (lv->table && lv->seconds % 2 == 0) {
+    if (lv->status) lc_report_console_status_clear(stderr);
+    lc_report_console_table(stderr, v->totals, v->history, (double)v->elapsed_us / 1e6);
+    fputc('\n', stderr);
+  }
+  if (lv->status) {
+    const struct lc_stats_entry *tot = lc_stats_total(v->totals);
+    struct lc_console_status st = {v->elapsed_us, lv->run_time_us, v->users, 0, 0};
+    size_t rows = lc_history_row_count(v->history);
+    if (rows) {
+      const struct lc_history_row *row = lc_history_row_at(v->history, rows - 1);
+      st.rps = lc_history_point_at(v->history, row->first)->rps;
+    }
+    if (tot->num_requests) st.fail_ratio = (double)tot->num_failures / (double)tot->num_requests;
+    lc_report_console_status(stderr, &st, lv->color, lv->width);
+  }
   return 0;
 }
 
@@ -235,11 +279,18 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
     goto usage;
   }
   ro.user_classes = (const char *const *)user_classes;
-  ro.progress = quiet || only_summary || ro.single_user ? NULL : stderr;
   lc_plan_jit(plan);
   raise_nofile();
 
-  struct live lv = {plan};
+  struct live lv = {.plan = plan};
+  bool tty = isatty(STDERR_FILENO);
+  const char *no_color = getenv("NO_COLOR");
+  lv.table = !quiet && !only_summary && !ro.single_user;
+  lv.status = lv.table && tty;
+  lv.color = tty && !(no_color && *no_color);
+  lv.warnings = !quiet;
+  lv.width = tty ? terminal_width() : 80;
+  lv.run_time_us = ro.has_run_time ? ro.run_time_us : plan->load.run_time_us;
   ro.on_second = on_second;
   ro.on_second_ctx = &lv;
 
@@ -268,14 +319,19 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   res.history = run.history;
   res.thresholds_passed = true;
   lc_result_classes_from_plan(plan, &res.classes, &res.nclasses);
+  res.nworkers = run.nworkers;
+  res.workers = lc_xcalloc(run.nworkers ? run.nworkers : 1, sizeof *res.workers);
+  for (unsigned i = 0; i < run.nworkers; i++)
+    res.workers[i] = (struct lc_result_worker){run.health[i].cpu_max, run.health[i].cpu_mean,
+                                               run.health[i].lag_p99_us, run.health[i].lag_max_us};
   res.saturated = lc_result_saturated(res.workers, res.nworkers);
 
-  if (!quiet && !ro.single_user)
-    lc_report_console_summary(stdout, res.totals, (double)res.duration_us / 1e6);
+  if (!quiet && !ro.single_user) lc_report_console_summary(stdout, &res);
   const struct lc_stats_entry *tot = lc_stats_total(res.totals);
   /* Locust's rule without thresholds: any failed request or error inside a user fails the run */
   if (tot->num_failures > 0 || lc_stats_user_error_count(res.totals) > 0) rc = (int)exit_on_error;
   lc_result_classes_free(res.classes, res.nclasses);
+  free(res.workers);
   free(cmdline);
   free(libs);
   lc_run_result_release(&run);

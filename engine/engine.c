@@ -59,6 +59,9 @@ struct note {
   size_t class_index;
   unsigned epoch;
   struct lc_stats *shard;
+  /* with a delta: the worker's health since its previous delta */
+  double cpu;              /* thread CPU time / wall time */
+  uint64_t lag_p99_us, lag_max_us;
 };
 
 /* A queue guarded by a mutex; the receiving loop is woken by an async handle. */
@@ -133,6 +136,9 @@ struct worker {
   bool quitting;
   bool empty_sent;       /* NOTE_EMPTY went out: at most once, or the coordinator miscounts */
   int64_t armed_us;      /* what the uv timer is set for, 0 when idle */
+  /* health: timer lag (run time - due time of each wake-up) and CPU use */
+  struct lc_hist lag, lag_second;
+  int64_t cpu_mark_us, wall_mark_us;
 };
 
 /* ---- the coordinator ---- */
@@ -142,7 +148,7 @@ struct engine {
   struct lc_run_opts o;
   uv_loop_t loop;
   uv_async_t async;
-  uv_timer_t step_timer, stats_timer, run_timer, stop_timer, shape_timer, progress_timer;
+  uv_timer_t step_timer, stats_timer, run_timer, stop_timer, shape_timer;
   uv_signal_t sigint, sigterm;
   struct queue inbox;
   struct worker *workers;
@@ -160,6 +166,7 @@ struct engine {
   unsigned pending;                     /* deltas of the current round not arrived yet */
   int64_t round_wall, round_mono;       /* when the current round was asked for */
   bool callback_stop;                   /* o.on_second asked to stop */
+  struct lc_worker_health *health;      /* per worker */
   struct lc_stats **spare;              /* per worker: the shard to hand back for its next delta */
   unsigned epoch;
   uint64_t next_user_id;
@@ -174,7 +181,6 @@ struct engine {
   unsigned signals;
   unsigned empty_workers, final_workers;
   bool interrupted;
-  uint64_t last_requests;               /* for the progress line */
   struct lc_vars globals;               /* captured by setup: vars.NAME for every user */
   bool in_setup;                        /* setup runs: a stop waits for it before teardown */
   bool in_teardown;
@@ -196,7 +202,7 @@ static void notify(struct worker *w, const struct note *n) {
 static void report_empty(struct worker *w) {
   if (w->empty_sent) return;
   w->empty_sent = true;
-  struct note empty = {NOTE_EMPTY, w->index, 0, 0, NULL};
+  struct note empty = {.kind = NOTE_EMPTY, .worker = w->index, .class_index = 0};
   notify(w, &empty);
 }
 
@@ -275,6 +281,8 @@ static void on_worker_timer(uv_timer_t *t) {
   int64_t now = lc_now_us();
   while (w->nheap > 0 && lc_user_links(w->heap[0])->due_us <= now + 1000) {
     struct lc_user *u = w->heap[0];
+    int64_t lag = now - lc_user_links(u)->due_us;
+    lc_hist_record(&w->lag_second, lag > 0 ? (uint64_t)lag : 0);
     heap_remove(w, u);
     lc_user_links(u)->due_us = 0;
     lc_user_wake(u);
@@ -424,7 +432,7 @@ static void hook_stopped(void *wp, struct lc_user *u) {
     lc_user_links(u)->next = w->dead;
     w->dead = u;
     w->script = NULL;
-    struct note n = {NOTE_SCRIPT, w->index, 0, 0, NULL};
+    struct note n = {.kind = NOTE_SCRIPT, .worker = w->index, .class_index = 0};
     notify(w, &n);
     return;
   }
@@ -436,7 +444,7 @@ static void hook_stopped(void *wp, struct lc_user *u) {
   l->next = w->dead; /* freed by the reaper, once the user's own call stack has unwound */
   w->dead = u;
   w->alive--;
-  struct note n = {NOTE_STOPPED, w->index, class_of(w, u), 0, NULL};
+  struct note n = {.kind = NOTE_STOPPED, .worker = w->index, .class_index = class_of(w, u)};
   notify(w, &n);
   if (w->stopping && w->alive == 0) report_empty(w);
 }
@@ -449,7 +457,7 @@ static void hook_log(void *wp, struct lc_user *u, const char *text) {
 static void hook_stop_test(void *wp, struct lc_user *u) {
   struct worker *w = wp;
   (void)u;
-  struct note n = {NOTE_STOP_TEST, w->index, 0, 0, NULL};
+  struct note n = {.kind = NOTE_STOP_TEST, .worker = w->index, .class_index = 0};
   notify(w, &n);
 }
 
@@ -536,11 +544,27 @@ static void abort_all(struct worker *w) {
   report_empty(w);
 }
 
+static int64_t thread_cpu_us(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0) return 0;
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 static void hand_over(struct worker *w, struct lc_stats *into, enum note_kind kind,
                       unsigned epoch) {
   if (!into) into = lc_stats_new(0, 0);
   lc_stats_take(w->stats, into);
-  struct note n = {kind, w->index, 0, epoch, into};
+  struct note n = {kind, w->index, 0, epoch, into, 0, 0, 0};
+  int64_t cpu = thread_cpu_us(), wall = lc_now_us();
+  if (wall > w->wall_mark_us) n.cpu = (double)(cpu - w->cpu_mark_us) / (double)(wall - w->wall_mark_us);
+  w->cpu_mark_us = cpu;
+  w->wall_mark_us = wall;
+  if (w->lag_second.count) {
+    n.lag_p99_us = lc_hist_percentile(&w->lag_second, 0.99);
+    n.lag_max_us = w->lag_second.max;
+    lc_hist_merge(&w->lag, &w->lag_second);
+    lc_hist_reset(&w->lag_second);
+  }
   notify(w, &n);
 }
 
@@ -597,6 +621,8 @@ static void on_worker_async(uv_async_t *a) {
 
 static void worker_main(void *arg) {
   struct worker *w = arg;
+  w->cpu_mark_us = thread_cpu_us();
+  w->wall_mark_us = lc_now_us();
   uv_run(&w->loop, UV_RUN_DEFAULT);
   on_reaper(&w->reaper);
   if (uv_loop_close(&w->loop) != 0) lc_log(LC_LOG_DEBUG, "worker %u: loop not closed", w->index);
@@ -629,6 +655,8 @@ static int worker_init(struct engine *e, struct worker *w, unsigned index) {
   w->reaper.data = w;
   uv_check_start(&w->reaper, on_reaper);
   w->stats = lc_stats_new(0, 0);
+  lc_hist_init(&w->lag);
+  lc_hist_init(&w->lag_second);
   w->by_class = lc_xcalloc(e->nclasses ? e->nclasses : 1, sizeof *w->by_class);
   w->hooks = (struct lc_user_hooks){
       .send = hook_send, .cancel = hook_cancel, .wake_at = hook_wake_at,
@@ -741,24 +769,12 @@ static void request_stats(struct engine *e) {
 
 static void on_stats(uv_timer_t *t) { request_stats(t->data); }
 
-static void on_progress(uv_timer_t *t) {
-  struct engine *e = t->data;
-  const struct lc_stats_entry *tot = lc_stats_total(e->totals);
-  double secs = (double)(lc_now_us() - e->start_mono) / 1e6;
-  uint64_t reqs = tot->num_requests;
-  fprintf(e->o.progress, "[%6.0fs] users %u, requests %" PRIu64 " (%.1f/s now), failures %.2f %%\n",
-          secs, e->alive, reqs, (double)(reqs - e->last_requests) / 2.0,
-          reqs ? 100.0 * (double)tot->num_failures / (double)reqs : 0.0);
-  e->last_requests = reqs;
-}
-
 static void close_coordinator(struct engine *e) {
   uv_close((uv_handle_t *)&e->step_timer, close_cb);
   uv_close((uv_handle_t *)&e->stats_timer, close_cb);
   uv_close((uv_handle_t *)&e->run_timer, close_cb);
   uv_close((uv_handle_t *)&e->stop_timer, close_cb);
   uv_close((uv_handle_t *)&e->shape_timer, close_cb);
-  uv_close((uv_handle_t *)&e->progress_timer, close_cb);
   uv_close((uv_handle_t *)&e->sigint, close_cb);
   uv_close((uv_handle_t *)&e->sigterm, close_cb);
   uv_close((uv_handle_t *)&e->async, close_cb);
@@ -767,7 +783,6 @@ static void close_coordinator(struct engine *e) {
 static void quit_workers(struct engine *e) {
   if (e->quit_sent) return;
   uv_timer_stop(&e->stats_timer);
-  uv_timer_stop(&e->progress_timer);
   uv_timer_stop(&e->stop_timer);
   for (unsigned i = 0; i < e->nworkers; i++) {
     struct cmd c = {.kind = CMD_QUIT, .epoch = e->epoch, .shard = e->spare[i]};
@@ -833,11 +848,23 @@ static void close_round(struct engine *e, bool final) {
   lc_history_add(e->history, e->second, e->totals, wall, elapsed < 0 ? 0 : elapsed, e->alive);
   lc_stats_reset(e->second);
   if (!e->o.on_second) return;
-  struct lc_run_view v = {e->totals, e->history, e->start_wall, elapsed, e->alive, final};
+  struct lc_run_view v = {e->totals, e->history, e->start_wall, elapsed, e->alive, final,
+                          e->health, e->nworkers};
   if (e->o.on_second(e->o.on_second_ctx, &v) != 0 && !final && !e->stopping) {
     e->callback_stop = true;
     begin_stop(e);
   }
+}
+
+static void note_health(struct engine *e, const struct note *n) {
+  struct lc_worker_health *h = &e->health[n->worker];
+  double cpu = n->cpu > 1.0 ? 1.0 : n->cpu < 0 ? 0 : n->cpu;
+  h->cpu_last = cpu;
+  if (cpu > h->cpu_max) h->cpu_max = cpu;
+  h->cpu_mean = (h->cpu_mean * (double)h->seconds + cpu) / (double)(h->seconds + 1);
+  h->seconds++;
+  h->lag_p99_last_us = n->lag_p99_us;
+  if (n->lag_max_us > h->lag_max_us) h->lag_max_us = n->lag_max_us;
 }
 
 static void merge_delta(struct engine *e, const struct note *n) {
@@ -870,6 +897,7 @@ static void on_coordinator_async(uv_async_t *a) {
     struct note *n = &notes[i];
     switch (n->kind) {
     case NOTE_DELTA:
+      note_health(e, n);
       merge_delta(e, n);
       if (e->pending && --e->pending == 0 && !e->quit_sent) close_round(e, false);
       break;
@@ -1016,6 +1044,7 @@ int lc_engine_run(const struct lc_plan *plan, const struct lc_run_opts *opts,
   e->history = lc_history_new();
   lc_vars_init(&e->globals);
   e->spare = lc_xcalloc(e->nworkers, sizeof *e->spare);
+  e->health = lc_xcalloc(e->nworkers, sizeof *e->health);
 
   int rc = lc_dispatch_new(&e->dispatch, plan->classes, plan->nclasses, e->nworkers);
   if (rc != 0) {
@@ -1027,7 +1056,7 @@ int lc_engine_run(const struct lc_plan *plan, const struct lc_run_opts *opts,
   uv_async_init(&e->loop, &e->async, on_coordinator_async);
   e->async.data = e;
   uv_timer_t *timers[] = {&e->step_timer, &e->stats_timer, &e->run_timer,
-                          &e->stop_timer, &e->shape_timer, &e->progress_timer};
+                          &e->stop_timer, &e->shape_timer};
   for (size_t i = 0; i < LC_ARRAY_LEN(timers); i++) {
     uv_timer_init(&e->loop, timers[i]);
     timers[i]->data = e;
@@ -1060,7 +1089,6 @@ int lc_engine_run(const struct lc_plan *plan, const struct lc_run_opts *opts,
   e->start_mono = lc_now_us();
   e->start_wall = wall_us();
   uv_timer_start(&e->stats_timer, on_stats, 1000, 1000);
-  if (e->o.progress) uv_timer_start(&e->progress_timer, on_progress, 2000, 2000);
   if (plan->setup.n) {
     e->in_setup = true;
     struct cmd c = {.kind = CMD_SCRIPT, .force = false};
@@ -1074,7 +1102,12 @@ int lc_engine_run(const struct lc_plan *plan, const struct lc_run_opts *opts,
 joined:
   for (unsigned i = 0; i < e->nworkers; i++) {
     uv_thread_join(&e->workers[i].thread);
-    worker_release(&e->workers[i]);
+    struct worker *w = &e->workers[i];
+    lc_hist_merge(&w->lag, &w->lag_second);
+    e->health[i].lag_p99_us = lc_hist_percentile(&w->lag, 0.99);
+    if (w->lag.count && w->lag.max > e->health[i].lag_max_us) e->health[i].lag_max_us = w->lag.max;
+    e->health[i].wakeups = w->lag.count;
+    worker_release(w);
   }
   if (uv_loop_close(&e->loop) != 0) lc_log(LC_LOG_DEBUG, "coordinator loop not closed");
   queue_release(&e->inbox);
@@ -1083,6 +1116,8 @@ fail_dispatch:
   out->totals = e->totals;
   out->history = e->history;
   out->stopped_by_callback = e->callback_stop;
+  out->health = e->health;
+  out->nworkers = e->nworkers;
   lc_stats_free(e->second);
   out->start_wall_us = e->start_wall;
   out->end_wall_us = wall_us();
@@ -1104,5 +1139,6 @@ fail_dispatch:
 void lc_run_result_release(struct lc_run_result *r) {
   lc_stats_free(r->totals);
   lc_history_free(r->history);
+  free(r->health);
   memset(r, 0, sizeof *r);
 }

@@ -13,6 +13,15 @@
 #include "engine/history.h"
 #include "engine/stats.h"
 
+/* A worker thread's health: is the generator itself the bottleneck? */
+struct lc_worker_health {
+  double cpu_last, cpu_max, cpu_mean;  /* thread CPU / wall per second, 0..1 */
+  uint64_t seconds;                    /* seconds measured */
+  uint64_t lag_p99_last_us;            /* timer lag p99 in the last second */
+  uint64_t lag_p99_us, lag_max_us;     /* over the run (lag_p99_us: set at the end) */
+  uint64_t wakeups;                    /* wake-ups measured (set at the end) */
+};
+
 /* What the per-second callback sees: the run so far, read-only, on the coordinator thread. */
 struct lc_run_view {
   const struct lc_stats *totals;
@@ -21,6 +30,8 @@ struct lc_run_view {
   int64_t elapsed_us;
   uint32_t users;
   bool final;                        /* the last call: the run is over */
+  const struct lc_worker_health *health;  /* per worker, nworkers of them */
+  unsigned nworkers;
 };
 
 /* What the command line may override of the plan's load, and how to run. A field is used only
@@ -41,7 +52,6 @@ struct lc_run_opts {
   bool single_user;              /* --single-user: one user, a line per request on `out` */
   const char *single_user_class; /* its class, NULL: the first */
   FILE *out;                     /* single-user lines; NULL: stdout */
-  FILE *progress;                /* a status line every 2 s while running; NULL: none */
   /* called once a second, after the second's history row, and once at the end (final); a
    * nonzero return stops the run gracefully, as the first SIGINT does (abort_on_fail) */
   int (*on_second)(void *ctx, const struct lc_run_view *v);
@@ -53,6 +63,8 @@ struct lc_run_result {
   struct lc_stats *totals;       /* every request of the run (after --reset-stats: since it) */
   struct lc_history *history;    /* a row per second, and a last one at the end */
   bool stopped_by_callback;      /* on_second asked to stop */
+  struct lc_worker_health *health;  /* per worker */
+  unsigned nworkers;
   int64_t start_wall_us, end_wall_us;
   int64_t duration_us;           /* monotonic, from the first spawn to the end */
   uint32_t peak_users;
