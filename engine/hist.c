@@ -215,3 +215,33 @@ fail:
   lc_hist_init(h);
   return LC_EINVAL;
 }
+
+/* HdrHistogram's recordValueWithExpectedInterval: besides `value`, the samples a user on a
+ * fixed schedule missed while it waited: value - I, value - 2I, ... down to I. They form an
+ * arithmetic sequence, recorded bucket by bucket (O(buckets), however long the stall), each
+ * bucket's count at one of its own elements, the smallest and largest exactly. */
+void lc_hist_record_corrected(struct lc_hist *h, uint64_t value, uint64_t interval) {
+  lc_hist_record(h, value);
+  if (interval == 0 || value < 2 * interval) return;
+  uint64_t top = value - interval;                    /* the largest missed sample */
+  uint64_t count = (value - interval) / interval;     /* samples >= interval */
+  uint64_t low = value - count * interval;            /* the smallest */
+  size_t b = lc_hist_bucket_index(low), last = lc_hist_bucket_index(top);
+  for (; b <= last; b++) {
+    uint64_t lo, hi;
+    lc_hist_bucket_range(b, &lo, &hi);
+    if (lo < low) lo = low;
+    if (hi > top) hi = top;
+    if (lo > hi) continue;
+    /* elements value - j*I in [lo, hi]: j from ceil((value-hi)/I) to floor((value-lo)/I) */
+    uint64_t jmin = (value - hi + interval - 1) / interval, jmax = (value - lo) / interval;
+    if (jmin > jmax) continue;
+    uint64_t n = jmax - jmin + 1, smallest = value - jmax * interval, largest = value - jmin * interval;
+    if (n == 1) {
+      lc_hist_record(h, smallest);
+    } else {
+      lc_hist_record_n(h, smallest, n - 1);
+      lc_hist_record(h, largest);
+    }
+  }
+}

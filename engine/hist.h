@@ -74,6 +74,9 @@ void lc_hist_copy(struct lc_hist *dst, const struct lc_hist *src);
 /* Records one sample / n samples of `value` us. O(1), never allocates. */
 void lc_hist_record(struct lc_hist *h, uint64_t value);
 void lc_hist_record_n(struct lc_hist *h, uint64_t value, uint64_t n);
+/* Records `value` and, for interval > 0, value - interval, value - 2*interval, ... while they
+ * are >= interval (HdrHistogram's recordValueWithExpectedInterval), in O(buckets). */
+void lc_hist_record_corrected(struct lc_hist *h, uint64_t value, uint64_t interval);
 /* Adds every sample of `src` to `dst` (the result equals recording both streams into one). */
 void lc_hist_merge(struct lc_hist *dst, const struct lc_hist *src);
 

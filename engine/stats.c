@@ -154,14 +154,30 @@ static struct lc_stats_entry *entry_new(const struct lc_stats_key *k) {
   e->num_requests = e->num_failures = e->total_content_length = 0;
   e->first_request_us = e->last_request_us = 0;
   e->overflow = false;
+  e->intended = NULL;
   lc_hist_init(&e->hist);
   return e;
+}
+
+static void entry_free(struct lc_stats_entry *e) {
+  if (!e) return;
+  free(e->intended);
+  free(e);
 }
 
 static void entry_reset(struct lc_stats_entry *e) {
   e->num_requests = e->num_failures = e->total_content_length = 0;
   e->first_request_us = e->last_request_us = 0;
   lc_hist_reset(&e->hist);
+  if (e->intended) lc_hist_reset(e->intended);
+}
+
+static struct lc_hist *intended_of(struct lc_stats_entry *e) {
+  if (!e->intended) {
+    e->intended = lc_xmalloc(sizeof *e->intended);
+    lc_hist_init(e->intended);
+  }
+  return e->intended;
 }
 
 static void entry_add(struct lc_stats_entry *e, uint64_t rt, uint64_t len, bool failed,
@@ -190,6 +206,7 @@ static void entry_merge(struct lc_stats_entry *dst, const struct lc_stats_entry 
   dst->num_failures += src->num_failures;
   dst->total_content_length += src->total_content_length;
   lc_hist_merge(&dst->hist, &src->hist);
+  if (src->intended && src->intended->count) lc_hist_merge(intended_of(dst), src->intended);
 }
 
 static struct lc_stats_entry *entry_find(const struct lc_stats *s, const struct lc_stats_key *k) {
@@ -356,9 +373,9 @@ struct lc_stats *lc_stats_new(size_t max_entries, size_t max_errors) {
 
 void lc_stats_free(struct lc_stats *s) {
   if (!s) return;
-  for (size_t i = 0; i < s->n; i++) free(s->entries[i]);
+  for (size_t i = 0; i < s->n; i++) entry_free(s->entries[i]);
   free(s->entries);
-  free(s->total);
+  entry_free(s->total);
   index_release(&s->idx);
   errtab_release(&s->errors);
   errtab_release(&s->user_errors);
@@ -376,6 +393,13 @@ void lc_stats_record(struct lc_stats *s, const struct lc_stats_key *key, uint64_
   struct lc_stats_error *err = error_get(s, &s->errors, key->method, key->name, msg, len,
                                          error_hash(key->hash, msg, len));
   error_add(err, 1, now_us, now_us);
+}
+
+void lc_stats_record_intended(struct lc_stats *s, const struct lc_stats_key *key,
+                              uint64_t value_us, uint64_t interval_us) {
+  struct lc_stats_entry *e = entry_get(s, key);
+  lc_hist_record_corrected(intended_of(e), value_us, interval_us);
+  lc_hist_record_corrected(intended_of(s->total), value_us, interval_us);
 }
 
 void lc_stats_record_user_error(struct lc_stats *s, const char *message, int64_t now_us) {

@@ -83,6 +83,9 @@ struct lc_stats_entry {
   int64_t last_request_us;
   bool overflow;                  /* the entry for names beyond the cap */
   struct lc_hist hist;            /* response times in us: exact count, min, max and sum */
+  /* response times measured from the intended start (open model, paced users; see
+   * lc_stats_record_intended); NULL until one is recorded. Owned by the entry. */
+  struct lc_hist *intended;
 };
 
 /* An error or a user error (then method and name are ""), owned by its shard. Valid until the
@@ -111,6 +114,13 @@ void lc_stats_free(struct lc_stats *s);
  * failure, the error) exists. */
 void lc_stats_record(struct lc_stats *s, const struct lc_stats_key *key, uint64_t response_time_us,
                      uint64_t content_length, bool failed, const char *error, int64_t now_us);
+/* Records a response time measured from the request's intended start into the entry of `key`
+ * and the Aggregated entry's intended histograms (allocated on first use). With interval_us > 0
+ * (a user on a fixed schedule: constant_pacing, constant_throughput), the samples it missed
+ * while it was late are added as HdrHistogram does (lc_hist_record_corrected). Call it right
+ * after lc_stats_record for the same key. */
+void lc_stats_record_intended(struct lc_stats *s, const struct lc_stats_key *key,
+                              uint64_t value_us, uint64_t interval_us);
 /* Counts an error raised inside a user (Locust's exceptions table); `message` is copied. */
 void lc_stats_record_user_error(struct lc_stats *s, const char *message, int64_t now_us);
 

@@ -490,6 +490,34 @@ static void saturated_bucket_keeps_exact_figures(void **state) {
   free(h);
 }
 
+/* The corrected recording equals recording every missed sample one by one (HdrHistogram's
+ * loop), in buckets, count, min and max; and it stays cheap for a stall of an hour. */
+static void record_corrected_equals_the_loop(void **state) {
+  (void)state;
+  static const uint64_t cases[][2] = {{1000, 0}, {1000, 2000}, {1000, 1000}, {1999, 1000},
+                                      {2000, 1000}, {1000000, 10000}, {1234567, 777},
+                                      {50000, 3}, {300, 7}, {999999, 1}};
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    uint64_t v = cases[c][0], iv = cases[c][1];
+    struct lc_hist a, b;
+    lc_hist_init(&a);
+    lc_hist_init(&b);
+    lc_hist_record_corrected(&a, v, iv);
+    lc_hist_record(&b, v);
+    if (iv)
+      for (uint64_t m = v - (v >= iv ? iv : v); v >= iv && m >= iv; m -= iv) lc_hist_record(&b, m);
+    assert_int_equal(a.count, b.count);
+    assert_int_equal(a.min, b.min);
+    assert_int_equal(a.max, b.max);
+    assert_memory_equal(a.counts, b.counts, sizeof a.counts);
+  }
+  struct lc_hist h;
+  lc_hist_init(&h);
+  lc_hist_record_corrected(&h, UINT64_C(3600000000), 1); /* an hour at 1 us: 3.6e9 samples */
+  assert_int_equal(h.count, UINT64_C(3600000000));
+  assert_int_equal(h.min, 1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(uniform),
@@ -509,6 +537,7 @@ int main(void) {
       cmocka_unit_test(restore_rejects_inconsistent_input),
       cmocka_unit_test(reset_and_copy),
       cmocka_unit_test(saturated_bucket_keeps_exact_figures),
+      cmocka_unit_test(record_corrected_equals_the_loop),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

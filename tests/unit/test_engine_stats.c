@@ -514,6 +514,33 @@ static void reset_keeps_entries_and_clears_the_rest(void **state) {
   lc_stats_free(s);
 }
 
+/* Intended-start times: recorded per entry and in Aggregated, carried by take and merge,
+ * cleared by reset; entries without any keep no histogram. */
+static void intended_histograms(void **state) {
+  (void)state;
+  struct lc_stats *w = lc_stats_new(0, 0), *d = lc_stats_new(0, 0), *t = lc_stats_new(0, 0);
+  struct lc_stats_key k;
+  lc_stats_key_init(&k, "/a", "GET");
+  lc_stats_record(w, &k, 100, 1, false, NULL, 1);
+  lc_stats_record_intended(w, &k, 350, 100); /* 350, then missed 250, 150 */
+  record(w, "/b", "GET", 5, 1, false, NULL, 1);
+  lc_stats_take(w, d);
+  lc_stats_merge(t, d);
+  const struct lc_stats_entry *a = find(t, "/a", "GET"), *b = find(t, "/b", "GET");
+  assert_non_null(a->intended);
+  assert_int_equal(a->intended->count, 3);
+  assert_int_equal(a->intended->min, 150);
+  assert_int_equal(a->intended->max, 350);
+  assert_int_equal(a->hist.count, 1);
+  assert_null(b->intended);
+  assert_int_equal(lc_stats_total(t)->intended->count, 3);
+  lc_stats_reset(t);
+  assert_int_equal(find(t, "/a", "GET")->intended->count, 0);
+  lc_stats_free(w);
+  lc_stats_free(d);
+  lc_stats_free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(records_requests_and_failures),
@@ -526,6 +553,7 @@ int main(void) {
       cmocka_unit_test(merge_into_capped_totals),
       cmocka_unit_test(iterates_sorted_by_name_then_method),
       cmocka_unit_test(reset_keeps_entries_and_clears_the_rest),
+      cmocka_unit_test(intended_histograms),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
