@@ -325,6 +325,14 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
     res.workers[i] = (struct lc_result_worker){run.health[i].cpu_max, run.health[i].cpu_mean,
                                                run.health[i].lag_p99_us, run.health[i].lag_max_us};
   res.saturated = lc_result_saturated(res.workers, res.nworkers);
+  res.open_model = run.open_model;
+  if (run.open_model) {
+    res.arrivals = (struct lc_result_arrivals){run.arrivals.scheduled, run.arrivals.started,
+                                               run.arrivals.dropped, run.arrivals.late,
+                                               plan->load.max_users,
+                                               lc_hist_percentile(&run.arrivals.lateness, 0.99),
+                                               run.arrivals.lateness.count ? run.arrivals.lateness.max : 0};
+  }
 
   if (!quiet && !ro.single_user) lc_report_console_summary(stdout, &res);
   const struct lc_stats_entry *tot = lc_stats_total(res.totals);

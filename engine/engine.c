@@ -14,6 +14,7 @@
 #include <time.h>
 #include <uv.h>
 
+#include "engine/arrival.h"
 #include "engine/base/base.h"
 #include "engine/dispatch.h"
 #include "engine/feeder.h"
@@ -33,6 +34,7 @@ enum cmd_kind {
   CMD_RESET,       /* zero the statistics (reset_stats), epoch as given */
   CMD_QUIT,        /* hand the last delta over and end the loop */
   CMD_SCRIPT,      /* run setup (force false) or teardown (force true) on this worker */
+  CMD_ARRIVALS,    /* start taking arrivals of the open model; t0: the timeline's start */
 };
 
 struct cmd {
@@ -42,6 +44,7 @@ struct cmd {
   bool force;
   unsigned epoch;
   struct lc_stats *shard;
+  int64_t t0;
 };
 
 enum note_kind {
@@ -62,6 +65,8 @@ struct note {
   /* with a delta: the worker's health since its previous delta */
   double cpu;              /* thread CPU time / wall time */
   uint64_t lag_p99_us, lag_max_us;
+  uint32_t arrival_alive;  /* open model: arrival users running now */
+  uint64_t dropped;        /* open model: arrivals dropped so far */
 };
 
 /* A queue guarded by a mutex; the receiving loop is woken by an async handle. */
@@ -139,6 +144,15 @@ struct worker {
   /* health: timer lag (run time - due time of each wake-up) and CPU use */
   struct lc_hist lag, lag_second;
   int64_t cpu_mark_us, wall_mark_us;
+  /* the open model: this worker takes arrivals k = index, index + nworkers, ... */
+  uv_timer_t arrival_timer;
+  bool arrivals_on;
+  uint64_t next_k;
+  int64_t t0_us, next_due_us;  /* monotonic; next_due_us LC_ARRIVAL_END when none is left */
+  uint32_t arrival_cap, arrival_alive;
+  uint64_t arrivals_started, arrivals_dropped, arrivals_late;
+  struct lc_hist lateness;
+  struct lc_rng rng;           /* class picks of arrivals */
 };
 
 /* ---- the coordinator ---- */
@@ -167,6 +181,12 @@ struct engine {
   int64_t round_wall, round_mono;       /* when the current round was asked for */
   bool callback_stop;                   /* o.on_second asked to stop */
   struct lc_worker_health *health;      /* per worker */
+  bool open_model;                      /* load.arrival */
+  struct lc_arrival_timeline timeline;
+  uint64_t *class_cum;                  /* cumulative class weights, for arrivals' picks */
+  uint32_t *arrival_alive;              /* per worker, from its last delta */
+  uint64_t *arrival_dropped;
+  bool warned_drops;
   struct lc_stats **spare;              /* per worker: the shard to hand back for its next delta */
   unsigned epoch;
   uint64_t next_user_id;
@@ -332,7 +352,8 @@ static void hook_cancel_wake(void *wp, struct lc_user *u) {
 }
 
 static void hook_record(void *wp, const char *name, const char *method, int status,
-                        int64_t rt_us, uint64_t len, const char *failure) {
+                        int64_t rt_us, uint64_t len, const char *failure, int64_t intended_us,
+                        int64_t interval_us) {
   struct worker *w = wp;
   struct engine *e = w->e;
   if (e->o.single_user) {
@@ -346,6 +367,9 @@ static void hook_record(void *wp, const char *name, const char *method, int stat
   lc_stats_key_init(&key, name, method);
   lc_stats_record(w->stats, &key, rt_us > 0 ? (uint64_t)rt_us : 0, len, failure != NULL, failure,
                   wall_us());
+  if (intended_us >= 0)
+    lc_stats_record_intended(w->stats, &key, (uint64_t)intended_us,
+                             interval_us > 0 ? (uint64_t)interval_us : 0);
 }
 
 static void hook_user_error(void *wp, struct lc_user *u, const char *message) {
@@ -444,8 +468,13 @@ static void hook_stopped(void *wp, struct lc_user *u) {
   l->next = w->dead; /* freed by the reaper, once the user's own call stack has unwound */
   w->dead = u;
   w->alive--;
-  struct note n = {.kind = NOTE_STOPPED, .worker = w->index, .class_index = class_of(w, u)};
-  notify(w, &n);
+  if (lc_user_is_arrival(u)) {
+    /* arrivals come and go by the thousand: counted here, reported with the deltas */
+    w->arrival_alive--;
+  } else {
+    struct note n = {.kind = NOTE_STOPPED, .worker = w->index, .class_index = class_of(w, u)};
+    notify(w, &n);
+  }
   if (w->stopping && w->alive == 0) report_empty(w);
 }
 
@@ -477,7 +506,7 @@ static void on_reaper(uv_check_t *c) {
 
 /* ---- worker commands ---- */
 
-static void spawn(struct worker *w, size_t class_index, uint64_t id) {
+static struct lc_user *spawn_user(struct worker *w, size_t class_index, uint64_t id) {
   struct engine *e = w->e;
   struct lc_rng rng;
   lc_rng_seed(&rng, e->o.seed, id);
@@ -488,7 +517,74 @@ static void spawn(struct worker *w, size_t class_index, uint64_t id) {
   if (l->next) lc_user_links(l->next)->prev = u;
   w->by_class[class_index] = u;
   w->alive++;
-  lc_user_start(u);
+  return u;
+}
+
+static void spawn(struct worker *w, size_t class_index, uint64_t id) {
+  lc_user_start(spawn_user(w, class_index, id));
+}
+
+/* ---- the open model ---- */
+
+#define ARRIVAL_EARLY_US 1000  /* arrivals due within this are started now (timers tick in ms) */
+#define ARRIVAL_LATE_US 1000   /* an arrival started later than this is counted as late */
+
+static void arm_arrivals(struct worker *w);
+
+static size_t pick_class(struct worker *w) {
+  struct engine *e = w->e;
+  uint64_t total = e->class_cum[e->nclasses - 1];
+  if (e->nclasses == 1 || total == 0) return 0;
+  uint64_t r = lc_rng_below(&w->rng, total);
+  size_t c = 0;
+  while (c + 1 < e->nclasses && r >= e->class_cum[c]) c++;
+  return c;
+}
+
+static void on_arrival_timer(uv_timer_t *t) {
+  struct worker *w = t->data;
+  struct engine *e = w->e;
+  if (!w->arrivals_on) return;
+  int64_t now = lc_now_us();
+  while (w->arrivals_on && w->next_due_us != LC_ARRIVAL_END &&
+         w->next_due_us <= now + ARRIVAL_EARLY_US) {
+    uint64_t k = w->next_k;
+    int64_t late = now - w->next_due_us;
+    if (late < 0) late = 0;
+    lc_hist_record(&w->lateness, (uint64_t)late);
+    if (late > ARRIVAL_LATE_US) w->arrivals_late++;
+    if (w->arrival_alive >= w->arrival_cap) {
+      w->arrivals_dropped++;
+    } else {
+      w->arrivals_started++;
+      w->arrival_alive++;
+      lc_user_start_arrival(spawn_user(w, pick_class(w), k + 1), late);
+    }
+    w->next_k += e->nworkers;
+    int64_t due = lc_arrival_due_us(&e->timeline, w->next_k);
+    w->next_due_us = due == LC_ARRIVAL_END ? LC_ARRIVAL_END : w->t0_us + due;
+  }
+  arm_arrivals(w);
+}
+
+static void arm_arrivals(struct worker *w) {
+  if (!w->arrivals_on || w->next_due_us == LC_ARRIVAL_END) return;
+  int64_t wait = w->next_due_us - lc_now_us();
+  /* at least 1 ms: libuv 1.44 spins on 0 ms timers (#4245); early ones start with the batch */
+  uint64_t ms = wait <= 1000 ? 1 : (uint64_t)(wait / 1000);
+  uv_timer_start(&w->arrival_timer, on_arrival_timer, ms, 0);
+}
+
+static void start_arrivals(struct worker *w, int64_t t0) {
+  struct engine *e = w->e;
+  uint32_t max = e->plan->load.max_users;
+  w->arrival_cap = max / e->nworkers + (w->index < max % e->nworkers ? 1 : 0);
+  w->t0_us = t0;
+  w->next_k = w->index;
+  int64_t due = lc_arrival_due_us(&e->timeline, w->next_k);
+  w->next_due_us = due == LC_ARRIVAL_END ? LC_ARRIVAL_END : t0 + due;
+  w->arrivals_on = true;
+  on_arrival_timer(&w->arrival_timer);
 }
 
 static void run_script(struct worker *w, bool teardown) {
@@ -503,6 +599,8 @@ static void run_script(struct worker *w, bool teardown) {
 
 static void stop_all(struct worker *w, bool force) {
   w->stopping = true;
+  w->arrivals_on = false;
+  uv_timer_stop(&w->arrival_timer);
   if (w->alive == 0) {
     report_empty(w); /* a second stop-all (the stop timeout's) must not count this worker twice */
     return;
@@ -554,7 +652,7 @@ static void hand_over(struct worker *w, struct lc_stats *into, enum note_kind ki
                       unsigned epoch) {
   if (!into) into = lc_stats_new(0, 0);
   lc_stats_take(w->stats, into);
-  struct note n = {kind, w->index, 0, epoch, into, 0, 0, 0};
+  struct note n = {kind, w->index, 0, epoch, into, 0, 0, 0, w->arrival_alive, w->arrivals_dropped};
   int64_t cpu = thread_cpu_us(), wall = lc_now_us();
   if (wall > w->wall_mark_us) n.cpu = (double)(cpu - w->cpu_mark_us) / (double)(wall - w->wall_mark_us);
   w->cpu_mark_us = cpu;
@@ -601,6 +699,7 @@ static void on_worker_async(uv_async_t *a) {
     case CMD_STATS: hand_over(w, c->shard, NOTE_DELTA, c->epoch); break;
     case CMD_RESET: lc_stats_reset(w->stats); break;
     case CMD_SCRIPT: run_script(w, c->force); break;
+    case CMD_ARRIVALS: if (!w->stopping) start_arrivals(w, c->t0); break;
     case CMD_QUIT:
       if (!w->quitting) {
         w->quitting = true;
@@ -610,6 +709,7 @@ static void on_worker_async(uv_async_t *a) {
         w->http = NULL;
         uv_close((uv_handle_t *)&w->timer, close_cb);
         uv_close((uv_handle_t *)&w->kill_timer, close_cb);
+        uv_close((uv_handle_t *)&w->arrival_timer, close_cb);
         uv_close((uv_handle_t *)&w->reaper, close_cb);
         uv_close((uv_handle_t *)&w->async, close_cb);
       }
@@ -651,6 +751,10 @@ static int worker_init(struct engine *e, struct worker *w, unsigned index) {
   w->timer.data = w;
   uv_timer_init(&w->loop, &w->kill_timer);
   w->kill_timer.data = w;
+  uv_timer_init(&w->loop, &w->arrival_timer);
+  w->arrival_timer.data = w;
+  lc_hist_init(&w->lateness);
+  lc_rng_seed(&w->rng, e->o.seed, UINT64_MAX - 2 - index);
   uv_check_init(&w->loop, &w->reaper);
   w->reaper.data = w;
   uv_check_start(&w->reaper, on_reaper);
@@ -865,6 +969,22 @@ static void note_health(struct engine *e, const struct note *n) {
   h->seconds++;
   h->lag_p99_last_us = n->lag_p99_us;
   if (n->lag_max_us > h->lag_max_us) h->lag_max_us = n->lag_max_us;
+  if (!e->open_model) return;
+  e->arrival_alive[n->worker] = n->arrival_alive;
+  e->arrival_dropped[n->worker] = n->dropped;
+  uint32_t alive = 0;
+  uint64_t dropped = 0;
+  for (unsigned i = 0; i < e->nworkers; i++) {
+    alive += e->arrival_alive[i];
+    dropped += e->arrival_dropped[i];
+  }
+  e->alive = alive;
+  if (alive > e->peak) e->peak = alive;
+  if (dropped && !e->warned_drops) {
+    e->warned_drops = true;
+    lc_log(LC_LOG_WARN, "max_users (%u) reached: arrivals are dropped (counted in the summary)",
+           e->plan->load.max_users);
+  }
 }
 
 static void merge_delta(struct engine *e, const struct note *n) {
@@ -954,6 +1074,16 @@ static void start_load(struct engine *e) {
     e->alive = e->peak = 1;
     e->spawn_complete = true;
     send_cmd(&e->workers[0], &c);
+  } else if (e->open_model) {
+    e->spawn_complete = true;
+    for (unsigned i = 0; i < e->nworkers; i++) {
+      struct cmd c = {.kind = CMD_ARRIVALS, .t0 = e->start_mono};
+      send_cmd(&e->workers[i], &c);
+    }
+    /* the run ends with the timeline (or earlier with --run-time) */
+    int64_t end = e->timeline.total_us;
+    if (e->o.run_time_us > 0 && e->o.run_time_us < end) end = e->o.run_time_us;
+    uv_timer_start(&e->run_timer, on_run_time, (uint64_t)(end + 999) / 1000, 0);
   } else if (e->use_shape) {
     lc_shape_init(&e->shape, e->plan->load.stages, e->plan->load.nstages);
     on_shape(&e->shape_timer);
@@ -972,7 +1102,7 @@ static void start_load(struct engine *e) {
       on_step(&e->step_timer);
     }
   }
-  if (e->o.run_time_us > 0 && !e->use_shape)
+  if (e->o.run_time_us > 0 && !e->use_shape && !e->open_model)
     uv_timer_start(&e->run_timer, on_run_time, (uint64_t)(e->o.run_time_us + 999) / 1000, 0);
 
 }
@@ -1003,6 +1133,7 @@ static uint64_t random_seed(void) {
 int lc_engine_run(const struct lc_plan *plan, const struct lc_run_opts *opts,
                   struct lc_run_result *out) {
   memset(out, 0, sizeof *out);
+  lc_hist_init(&out->arrivals.lateness);
   struct engine *e = lc_xcalloc(1, sizeof *e);
   e->plan = plan;
   e->o = *opts;
@@ -1020,11 +1151,7 @@ int lc_engine_run(const struct lc_plan *plan, const struct lc_run_opts *opts,
   e->classes = plan->classes;
   e->nclasses = plan->nclasses;
   e->use_shape = L->model == LC_LOAD_STAGES && !e->o.has_users && !e->o.single_user;
-  if (L->model == LC_LOAD_ARRIVAL) {
-    lc_log(LC_LOG_ERROR, "the open model ('load.arrival') is not supported by this version yet");
-    free(e);
-    return LC_ENOTSUP;
-  }
+  e->open_model = L->model == LC_LOAD_ARRIVAL && !e->o.has_users && !e->o.single_user;
   struct lc_buf ferr;
   lc_buf_init(&ferr, 8192);
   e->feeders = lc_feeders_load(plan, &ferr);
@@ -1045,6 +1172,17 @@ int lc_engine_run(const struct lc_plan *plan, const struct lc_run_opts *opts,
   lc_vars_init(&e->globals);
   e->spare = lc_xcalloc(e->nworkers, sizeof *e->spare);
   e->health = lc_xcalloc(e->nworkers, sizeof *e->health);
+  if (e->open_model) {
+    lc_arrival_init(&e->timeline, L->arrivals, L->narrivals);
+    e->arrival_alive = lc_xcalloc(e->nworkers, sizeof *e->arrival_alive);
+    e->arrival_dropped = lc_xcalloc(e->nworkers, sizeof *e->arrival_dropped);
+    e->class_cum = lc_xcalloc(e->nclasses ? e->nclasses : 1, sizeof *e->class_cum);
+    uint64_t cum = 0;
+    for (size_t i = 0; i < e->nclasses; i++) {
+      cum += plan->classes[i].weight ? plan->classes[i].weight : plan->classes[i].fixed_count;
+      e->class_cum[i] = cum;
+    }
+  }
 
   int rc = lc_dispatch_new(&e->dispatch, plan->classes, plan->nclasses, e->nworkers);
   if (rc != 0) {
@@ -1107,6 +1245,12 @@ joined:
     e->health[i].lag_p99_us = lc_hist_percentile(&w->lag, 0.99);
     if (w->lag.count && w->lag.max > e->health[i].lag_max_us) e->health[i].lag_max_us = w->lag.max;
     e->health[i].wakeups = w->lag.count;
+    if (e->open_model) {
+      out->arrivals.started += w->arrivals_started;
+      out->arrivals.dropped += w->arrivals_dropped;
+      out->arrivals.late += w->arrivals_late;
+      lc_hist_merge(&out->arrivals.lateness, &w->lateness);
+    }
     worker_release(w);
   }
   if (uv_loop_close(&e->loop) != 0) lc_log(LC_LOG_DEBUG, "coordinator loop not closed");
@@ -1118,6 +1262,14 @@ fail_dispatch:
   out->stopped_by_callback = e->callback_stop;
   out->health = e->health;
   out->nworkers = e->nworkers;
+  out->open_model = e->open_model;
+  if (e->open_model) {
+    out->arrivals.scheduled = lc_arrival_count(&e->timeline);
+    lc_arrival_release(&e->timeline);
+  }
+  free(e->arrival_alive);
+  free(e->arrival_dropped);
+  free(e->class_cum);
   lc_stats_free(e->second);
   out->start_wall_us = e->start_wall;
   out->end_wall_us = wall_us();

@@ -65,6 +65,13 @@ struct lc_run_result {
   bool stopped_by_callback;      /* on_second asked to stop */
   struct lc_worker_health *health;  /* per worker */
   unsigned nworkers;
+  bool open_model;               /* load.arrival ran */
+  struct lc_arrival_counts {
+    uint64_t scheduled;          /* on the whole timeline */
+    uint64_t started, dropped;   /* of those whose time came before the run stopped */
+    uint64_t late;               /* started more than 1 ms after their time */
+    struct lc_hist lateness;     /* start minus intended start, us, of every arrival */
+  } arrivals;
   int64_t start_wall_us, end_wall_us;
   int64_t duration_us;           /* monotonic, from the first spawn to the end */
   uint32_t peak_users;

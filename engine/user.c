@@ -65,6 +65,9 @@ struct lc_user {
   const char *base_url;
   uint64_t id;
   uint64_t iterations;
+  uint64_t task_runs;          /* tasks run (interrupts too), for an arrival's single task */
+  bool arrival;                /* an open-model arrival: on_start, one task, on_stop */
+  int64_t lateness_us;         /* an arrival's start minus its intended start */
   struct lc_rng rng;
   enum state state;
   enum block block;
@@ -134,6 +137,23 @@ static struct frame *wait_frame(struct lc_user *u) {
   for (int i = u->nframes - 1; i > 0; i--)
     if (u->frames[i].set->wait.kind != LC_WAIT_INHERIT) return &u->frames[i];
   return &u->frames[0];
+}
+
+/* Records a finished request, and its time from the intended start where the user has a
+ * schedule: an arrival (its lateness is added to every request of its flow) or a user whose
+ * wait is constant_pacing / constant_throughput (HdrHistogram's correction by the interval). */
+static void record(struct lc_user *u, const char *name, const char *method, int status,
+                   int64_t rt_us, uint64_t len, const char *failure) {
+  int64_t intended = -1, interval = 0;
+  if (u->arrival) {
+    intended = rt_us + u->lateness_us;
+  } else if (u->nframes > 0) {
+    const struct lc_wait *wt = &wait_frame(u)->set->wait;
+    if (wt->kind == LC_WAIT_PACING) interval = wt->a_us;
+    else if (wt->kind == LC_WAIT_THROUGHPUT && wt->rate > 0) interval = (int64_t)(1e6 / wt->rate);
+    if (interval > 0) intended = rt_us;
+  }
+  u->hooks.record(u->hooks.w, name, method, status, rt_us, len, failure, intended, interval);
 }
 
 static bool push_frame(struct lc_user *u, const struct lc_taskset *set) {
@@ -242,11 +262,12 @@ static void pick_next(struct lc_user *u) {
   }
   /* --iterations counts task runs as locust-plugins does: entering a taskset or sequence is
    * not one, but once the limit is reached the user stops before it enters */
-  if (!u->hooks.task_allowed(u->hooks.w,
-                             t->kind != LC_TASK_TASKSET && t->kind != LC_TASK_SEQUENCE)) {
+  bool counted = t->kind != LC_TASK_TASKSET && t->kind != LC_TASK_SEQUENCE;
+  if (!u->hooks.task_allowed(u->hooks.w, counted)) {
     begin_stop_chain(u);
     return;
   }
+  if (counted) u->task_runs++;
   if (t->kind != LC_TASK_INTERRUPT) {
     int rc = lc_user_rows_take_task(&u->rows, u->hooks.feeders, &u->rng);
     if (rc) {
@@ -261,7 +282,7 @@ static void pick_next(struct lc_user *u) {
 
 /* After a task (or an interrupted taskset with reschedule false): wait, then pick. */
 static void wait_then_pick(struct lc_user *u) {
-  if (u->stop_requested) {
+  if (u->stop_requested || (u->arrival && u->task_runs > 0)) { /* an arrival leaves at once */
     begin_stop_chain(u);
     return;
   }
@@ -486,7 +507,7 @@ static void exec_request(struct lc_user *u, const struct lc_step *st) {
   if (!u->built) {
     /* a request that cannot be built is a failed request of its own name, as Locust counts
      * a request that raised before sending */
-    u->hooks.record(u->hooks.w, r->url_source, r->method, 0, 0, 0, err.data ? err.data : "error");
+    record(u, r->url_source, r->method, 0, 0, 0, err.data ? err.data : "error");
     user_error(u, "%s:%u: %s", st->mark.file ? st->mark.file : "?", st->mark.line,
                err.data ? err.data : "cannot build the request");
     lc_buf_release(&err);
@@ -585,9 +606,8 @@ void lc_user_on_response(struct lc_user *u, const struct lc_http_response *resp)
   render_ctx(u, &ctx);
   struct lc_request_result res;
   lc_request_finish(r, u->built, resp, &ctx, &u->vars, &res);
-  u->hooks.record(u->hooks.w, res.name, r->method, resp->status, res.response_time_us,
-                  resp->body_bytes,
-                  res.failure);
+  record(u, res.name, r->method, resp->status, res.response_time_us, resp->body_bytes,
+         res.failure);
   /* a failure goes on as on_failure says; a capture that found nothing ends the task, since
    * the steps after it would read a variable that does not exist */
   enum lc_on_failure action = res.failure ? r->on_failure : LC_ON_FAILURE_CONTINUE;
@@ -647,6 +667,14 @@ struct lc_user *lc_user_new_script(const struct lc_plan *plan, const struct lc_s
 }
 
 struct lc_vars *lc_user_vars(struct lc_user *u) { return &u->vars; }
+
+bool lc_user_is_arrival(const struct lc_user *u) { return u->arrival; }
+
+void lc_user_start_arrival(struct lc_user *u, int64_t lateness_us) {
+  u->arrival = true;
+  u->lateness_us = lateness_us > 0 ? lateness_us : 0;
+  lc_user_start(u);
+}
 
 void lc_user_start(struct lc_user *u) {
   if (u->state != S_NEW) return;

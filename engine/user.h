@@ -30,9 +30,12 @@ struct lc_user_hooks {
   void (*wake_at)(void *w, struct lc_user *u, int64_t due_us);
   void (*cancel_wake)(void *w, struct lc_user *u);
   /* A finished request: stats name, method, status (0 when none came), response time, bytes,
-   * failure message or NULL. */
+   * failure message or NULL; intended_us: its time from the intended start (-1: the user has
+   * no schedule), interval_us: the user's pacing interval for the intended-start correction
+   * (0: none; see lc_stats_record_intended). */
   void (*record)(void *w, const char *name, const char *method, int status,
-                 int64_t response_time_us, uint64_t content_length, const char *failure);
+                 int64_t response_time_us, uint64_t content_length, const char *failure,
+                 int64_t intended_us, int64_t interval_us);
   /* An error inside the user that is not a request failure (Locust's user_error). */
   void (*user_error)(void *w, struct lc_user *u, const char *message);
   /* Asks whether another task may start (--iterations); false ends the user gracefully.
@@ -70,6 +73,12 @@ struct lc_vars *lc_user_vars(struct lc_user *u);
 
 /* Runs on_start and the first task, up to its first wait for I/O or time. */
 void lc_user_start(struct lc_user *u);
+/* Starts an open-model arrival: on_start, one task run (entering tasksets does not count,
+ * as with --iterations), then the on_stop chain at once, without a wait. lateness_us, how late
+ * the arrival starts against its intended time, is added to the intended-start time of each of
+ * its requests. */
+void lc_user_start_arrival(struct lc_user *u, int64_t lateness_us);
+bool lc_user_is_arrival(const struct lc_user *u);
 /* The worker's wake-up for a wake_at. */
 void lc_user_wake(struct lc_user *u);
 /* The response to the request sent through hooks->send. resp is valid during the call. */

@@ -106,7 +106,32 @@ void lc_report_console_summary(FILE *out, const struct lc_result *r) {
     }
     fprintf(out, " %8" PRIu64 "\n", e->num_requests);
   }
+
+  /* from the intended start: only entries that have it (open model, paced users) */
+  if (tot->intended && tot->intended->count) {
+    fprintf(out, "\nResponse time percentiles from the intended start (ms; coordinated omission "
+                 "corrected: includes the time a request waited for its turn)\n");
+    fprintf(out, "%-8s %-40s", "Type", "Name");
+    for (size_t k = 0; k < LC_PCT_COUNT; k++) fprintf(out, " %8s", lc_pct_labels[k]);
+    fprintf(out, " %8s\n", "# reqs");
+    for (size_t i = 0; i <= n; i++) {
+      const struct lc_stats_entry *e = i < n ? rows[i] : tot;
+      if (!e->intended || !e->intended->count) continue;
+      fprintf(out, "%-8s %-40.40s", i < n ? e->method : "", i < n ? e->name : "Aggregated");
+      for (size_t k = 0; k < LC_PCT_COUNT; k++)
+        fprintf(out, " %8.1f", ms(lc_hist_percentile(e->intended, lc_pct_values[k])));
+      fprintf(out, " %8" PRIu64 "\n", e->intended->count);
+    }
+  }
   free(rows);
+  if (r->open_model) {
+    const struct lc_result_arrivals *a = &r->arrivals;
+    fprintf(out, "\nArrivals: %" PRIu64 " scheduled, %" PRIu64 " started, %" PRIu64
+                 " dropped (max_users %u), %" PRIu64 " late by more than 1 ms "
+                 "(lateness p99 %.1f ms, max %.1f ms)\n",
+            a->scheduled, a->started, a->dropped, a->max_users, a->late, ms(a->lateness_p99_us),
+            ms(a->lateness_max_us));
+  }
 
   size_t ne = lc_stats_error_count(totals);
   if (ne) {

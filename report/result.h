@@ -80,6 +80,13 @@ struct lc_result {
   /* the scenario */
   struct lc_result_class *classes;
   size_t nclasses;
+  /* the open model (load.arrival) */
+  bool open_model;
+  struct lc_result_arrivals {
+    uint64_t scheduled, started, dropped, late;
+    uint32_t max_users;
+    uint64_t lateness_p99_us, lateness_max_us;
+  } arrivals;
   /* the generator */
   struct lc_result_worker *workers;
   size_t nworkers;
