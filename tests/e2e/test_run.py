@@ -789,6 +789,104 @@ class Steps(RunCase):
                                                "found nothing")])
 
 
+class BodyCap(RunCase):
+    """Bodies are kept only for the checks and captures that read them, up to max_body."""
+
+    def run_measured(self, scenario, *args):
+        """Runs loadc like run_loadc; returns (Output, its peak resident set in KiB)."""
+        cmd = self.args(scenario, args, True)
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+            deadline = time.monotonic() + RUN_TIMEOUT
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    os.wait4(proc.pid, 0)
+                    raise AssertionError("loadc did not end within %.0fs" % RUN_TIMEOUT)
+                time.sleep(0.05)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            err.seek(0)
+            o = Output(proc.returncode, out.read(), err.read())
+        self.assert_no_sanitizer_report(o.err)
+        return o, usage.ru_maxrss
+
+    def test_body_over_max_body_fails_only_when_it_is_needed(self):
+        big = 11 * 1000 * 1000  # past the default max_body of 10 MB (10 MiB)
+        o = self.run_loadc("""
+            users:
+              U:
+                tasks:
+                  - steps:
+                      - get: /bytes/%d
+                        name: big unread
+                      - get: /bytes/%d
+                        name: big checked
+                        check: {body_contains: abc}
+                      - get: /bytes/1024
+                        name: at the cap
+                        max_body: 1KB
+                        check: {body_contains: abc}
+                      - get: /bytes/1025
+                        name: past the cap
+                        max_body: 1KB
+                        check: {body_contains: abc}
+                      - get: /bytes/%d
+                        name: big captured
+                        capture: {x: {regex: '(abc)', default: none}}
+                      - get: /echo?ev=after
+            """ % (big, big, big), "-i", 2, "--threads", 1, "--only-summary", timeout=60)
+        self.assertEqual(o.rc, 1, o)
+        self.assertEqual(o.rows, {
+            ("GET", "big unread"): (2, 0),
+            ("GET", "big checked"): (2, 2),
+            ("GET", "at the cap"): (2, 0),
+            ("GET", "past the cap"): (2, 2),
+            ("GET", "big captured"): (2, 2),
+        }, o)
+        self.assertEqual(sorted(o.errors), sorted([
+            (2, "GET", "big checked: response body larger than max_body (10 MiB)"),
+            (2, "GET", "past the cap: response body larger than max_body (1 KiB)"),
+            (2, "GET", "big captured: response body larger than max_body (10 MiB)"),
+        ]), o)
+        # a capture that could not read the body ends the task, as one that found nothing
+        s = self.stats()
+        self.assertNotIn("GET /echo?ev=after", s["requests"])
+        self.assertEqual(s["requests"]["GET /bytes/%d" % big], 6)
+
+    def test_a_body_past_the_cap_is_not_held_in_memory(self):
+        # The same 64 MB body read by a check (cut at max_body: 1 MB) and not read at all:
+        # loadc's peak memory stays within a few MB of a run that fetches 100 bytes (a kept
+        # body would add 64 MB). One request per run, so no allocator cache accumulates.
+        text = """
+            users:
+              U:
+                tasks:
+                  - get: /bytes/%d
+                    max_body: 1MB
+                    %s
+            """
+        base, base_rss = self.run_measured(text % (100, "check: {body_contains: abc}"),
+                                           "-i", 1, "--threads", 1, "--only-summary")
+        self.assertEqual(base.rc, 0, base)
+        big = 64 << 20
+        checked, checked_rss = self.run_measured(text % (big, "check: {body_contains: abc}"),
+                                                 "-i", 1, "--threads", 1, "--only-summary")
+        self.assertEqual(checked.rc, 1, checked)
+        self.assertEqual(checked.errors, [(1, "GET", "/bytes/%d: response body larger than "
+                                                     "max_body (1 MiB)" % big)], checked)
+        unread, unread_rss = self.run_measured(text % (big, ""), "-i", 1, "--threads", 1,
+                                               "--only-summary")
+        self.assertEqual(unread.rc, 0, unread)
+        self.assertEqual(unread.rows, {("GET", "/bytes/%d" % big): (1, 0)}, unread)
+        limit = base_rss + 16 * 1024  # KiB
+        self.assertLess(checked_rss, limit, (base_rss, checked_rss))
+        self.assertLess(unread_rss, limit, (base_rss, unread_rss))
+
+
 class Sessions(RunCase):
     """Per-user sessions: cookies, tokens; setup and teardown."""
 
