@@ -974,6 +974,61 @@ class Sessions(RunCase):
         self.assertEqual(s["requests"].get("GET /items", 0) + s["requests"].get("GET /items/7", 0),
                          30)
 
+    def test_picked_ids_loops_and_conditions(self):
+        # issue 5: ids captured with pick: all drive a loop over them; one picked at random
+        # (always among them) and a templated URL stay one stats row each; loop count, and
+        # if / then / else over the last response and a variable.
+        o = self.run_loadc("""
+            users:
+              U:
+                on_start:
+                  - post: /login
+                    json: {user: "user{{ user_id() }}", password: secret}
+                    capture: {token: {json: $.token}}
+                tasks:
+                  - steps:
+                      - get: /items?per_page=4&page={{ iteration() }}
+                        auth: {bearer: "{{ token }}"}
+                        capture:
+                          ids: {json: "$.items[*].id", pick: all}
+                          rid: {json: "$.items[*].id", pick: random}
+                      - loop:
+                          over: ids
+                          as: id
+                          steps:
+                            - get: /items/{{ id }}
+                              auth: {bearer: "{{ token }}"}
+                              check: {json: {"$.id": {ge: 1, le: 12}}}
+                      - get: /echo?rid={{ rid }}&p={{ iteration() }}
+                      - loop:
+                          count: 2
+                          steps: [{get: /echo?ev=counted}]
+                      - get: /status/404
+                        check: {status: [200, 404]}
+                      - if: "response.status == 404 && rid > 4"
+                        then: [{get: /echo?ev=then}]
+                        else: [{get: /echo?ev=else}]
+                      - if: "!(response.status != 200) || rid == 'x'"
+                        then: [{get: /echo?ev=ok200}]
+            """, "-u", 1, "-i", 3, "--threads", 1, "--only-summary")
+        self.assertEqual(o.rc, 0, o)
+        s = self.stats()
+        self.assertNotIn("401", s["statuses"], s)
+        # three iterations read pages 1, 2, 3: items 1-12, each fetched exactly once
+        self.assertEqual({t: n for t, n in s["targets"].items() if t.startswith("GET /items/")},
+                         {"GET /items/%d" % i: 1 for i in range(1, 13)})
+        self.assertEqual(o.rows[("GET", "/items/{{ id }}")], (12, 0), o)
+        self.assertEqual(o.rows[("GET", "/echo?rid={{ rid }}&p={{ iteration() }}")],
+                         (3, 0), o)
+        picks = arg_values(s, "rid")
+        self.assertEqual(sum(picks.values()), 3)
+        for args, n in echo_events(s):
+            if "rid" in args:
+                page = int(args["p"])
+                self.assertIn(int(args["rid"]), range(4 * page - 3, 4 * page + 1), args)
+        # rid > 4 on pages 2 and 3, not on page 1
+        self.assertEqual(arg_values(s, "ev"), {"counted": 6, "else": 1, "then": 2, "ok200": 3})
+
     def test_setup_captures_are_globals_and_teardown_runs_once_after_the_users(self):
         # setup reads /__stats (not counted by the server) before any user; teardown reads it
         # after the users and sends what it saw
