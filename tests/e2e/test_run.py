@@ -974,6 +974,30 @@ class Sessions(RunCase):
         self.assertEqual(s["requests"].get("GET /items", 0) + s["requests"].get("GET /items/7", 0),
                          30)
 
+    def test_sequential_feeder_recycles_and_next_row_takes_the_next(self):
+        # issue 5: order: sequential with on_exhausted: recycle; one user takes row 1 when it
+        # starts, each iteration sends its row then takes the next one with next_row, and a
+        # per_task feeder gives a new row to each task run.
+        with open(os.path.join(self.tmp, "abc.csv"), "w") as f:
+            f.write('name,n\na,1\n"b, quoted",2\nc,3\n')
+        o = self.run_loadc('''
+            data:
+              rows: {csv: abc.csv, order: sequential, on_exhausted: recycle}
+              each: {csv: abc.csv, order: sequential, row: per_task}
+            users:
+              U:
+                tasks:
+                  - steps:
+                      - get: "/echo?row={{ url_encode(data.rows.name) }}&n={{ data.rows.n }}&t={{ data.each.n }}&i={{ iteration() }}"
+                        name: /echo
+                      - next_row: rows
+            ''', "-u", 1, "-i", 5, "--threads", 1, "--only-summary")
+        self.assertEqual(o.rc, 0, o)
+        got = sorted((int(a["i"]), a["row"], a["n"], a["t"]) for a, n in echo_events(self.stats())
+                     for _ in range(n))
+        self.assertEqual(got, [(1, "a", "1", "1"), (2, "b, quoted", "2", "2"),
+                               (3, "c", "3", "3"), (4, "a", "1", "1"), (5, "b, quoted", "2", "2")])
+
     def test_picked_ids_loops_and_conditions(self):
         # issue 5: ids captured with pick: all drive a loop over them; one picked at random
         # (always among them) and a templated URL stay one stats row each; loop count, and
