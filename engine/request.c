@@ -591,137 +591,176 @@ static char *run_check(const struct lc_check *ck, struct judged *j) {
 
 /* ---- captures ---- */
 
-/* Sets the capture's variable from the found values (pick first / random / all). */
-static void store(const struct lc_capture *cap, struct lc_vars *vars, struct lc_val *found,
-                  size_t n, const struct lc_eval_ctx *ctx) {
-  if (cap->pick == LC_PICK_ALL) {
-    struct lc_val list;
-    lc_val_list_init(&list, n);
-    for (size_t i = 0; i < n; i++) lc_val_copy(&list.u.list.items[i], &found[i]);
-    lc_vars_take(vars, cap->var, &list);
-    return;
+/* What a capture keeps of the values it finds, without an array of them: the first; one
+ * chosen by reservoir sampling in the same single pass (the i-th value replaces the kept one
+ * with probability 1/i, so each of n values is kept with probability 1/n); or all of them, in
+ * the list that becomes the variable. Values are offered borrowed; the kept one stays
+ * borrowed when its source outlives the picker (the response, its JSON document), so that
+ * pick: first or random allocates nothing (the variable reuses its string room). */
+struct picker {
+  enum lc_pick pick;
+  struct lc_rng *rng;
+  bool copy;           /* the offered values die after offer(): keep a copy (xpath) */
+  size_t n;            /* values offered */
+  struct lc_val kept;  /* first / random: the kept value (owned if copy) */
+  struct lc_val list;  /* all: an owned list of n owned items */
+  size_t room;         /* all: items allocated in list */
+};
+
+enum { MAX_FOUND = 1024 }; /* values a capture considers at most (the first ones) */
+
+static void picker_init(struct picker *p, const struct lc_capture *cap, struct lc_rng *rng) {
+  p->pick = cap->pick == LC_PICK_RANDOM && !rng ? LC_PICK_FIRST : cap->pick;
+  p->rng = rng;
+  p->copy = cap->kind == LC_CAPTURE_XPATH;
+  p->n = 0;
+  p->kept = lc_val_null();
+  p->list = lc_val_null();
+  p->room = 0;
+}
+
+/* Offers v (borrowed: copied if kept). Returns whether more values are wanted. */
+static bool offer(struct picker *p, const struct lc_val *v) {
+  p->n++;
+  if (p->pick == LC_PICK_ALL) {
+    if (p->n > p->room) {
+      if (p->list.kind != LC_VAL_LIST) {
+        p->list.kind = LC_VAL_LIST;
+        p->list.owned = true;
+        p->list.u.list.items = NULL;
+        p->list.u.list.n = 0;
+      }
+      p->room = p->room ? 2 * p->room : 8;
+      p->list.u.list.items = lc_xrealloc(p->list.u.list.items,
+                                         p->room * sizeof *p->list.u.list.items);
+    }
+    lc_val_copy(&p->list.u.list.items[p->list.u.list.n++], v);
+  } else if (p->n == 1 || lc_rng_below(p->rng, p->n) == 0) {
+    lc_val_release(&p->kept);
+    if (p->copy)
+      lc_val_copy(&p->kept, v);
+    else
+      p->kept = *v;
   }
-  size_t k = 0;
-  if (cap->pick == LC_PICK_RANDOM && n > 1 && ctx->rng) k = (size_t)lc_rng_below(ctx->rng, n);
-  lc_vars_set(vars, cap->var, &found[k]);
+  return p->pick != LC_PICK_FIRST && p->n < MAX_FOUND;
 }
 
-enum { MAX_FOUND = 1024 };
+/* Sets the capture's variable to the result (when something was found: the list is moved, a
+ * borrowed value copied) and releases the picker. */
+static void picker_store(struct picker *p, struct lc_vars *vars, const char *var) {
+  if (p->n) lc_vars_take(vars, var, p->pick == LC_PICK_ALL ? &p->list : &p->kept);
+  lc_val_release(&p->kept);
+  lc_val_release(&p->list);
+}
 
-static size_t capture_json(const struct lc_capture *cap, struct judged *j, struct lc_val *found,
-                           size_t room) {
+static int offer_json(void *ctx, const json_t *v) {
+  struct lc_val val = lc_val_json((json_t *)v);
+  return offer(ctx, &val) ? 0 : 1;
+}
+
+static void capture_json(const struct lc_capture *cap, struct judged *j, struct picker *p) {
   json_t *doc = body_json(j);
-  if (!doc) return 0;
-  struct collect col = {{0}, 0, 0};
-  lc_jsonpath_eval(cap->path, doc, collect_json, &col);
-  size_t n = col.n < room ? col.n : room;
-  for (size_t i = 0; i < n; i++) found[i] = lc_val_json((json_t *)col.items[i]);
-  return n;
+  if (doc) lc_jsonpath_eval(cap->path, doc, offer_json, p);
 }
 
-static size_t capture_regex(const struct lc_capture *cap, const struct lc_http_response *r,
-                            struct lc_val *found, size_t room) {
-  if (!r->body) return 0;
+static void capture_regex(const struct lc_capture *cap, const struct lc_http_response *r,
+                          struct picker *p) {
+  if (!r->body) return;
   pcre2_match_data *md = pcre2_match_data_create_from_pattern(cap->regex, NULL);
-  size_t n = 0, off = 0;
+  size_t off = 0;
   int group = cap->group;
   if (cap->group_name) {
     int g = pcre2_substring_number_from_name(cap->regex, (PCRE2_SPTR)cap->group_name);
     if (g > 0) group = g;
   }
-  while (off <= r->body_len && n < room) {
+  while (off <= r->body_len) {
     int rc = pcre2_match(cap->regex, (PCRE2_SPTR)r->body, r->body_len, off, 0, md, NULL);
     if (rc < 0) break;
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-    if (group < rc && ov[2 * group] != PCRE2_UNSET)
-      found[n++] = lc_val_str(r->body + ov[2 * group], ov[2 * group + 1] - ov[2 * group]);
+    if (group < rc && ov[2 * group] != PCRE2_UNSET) {
+      struct lc_val v = lc_val_str(r->body + ov[2 * group], ov[2 * group + 1] - ov[2 * group]);
+      if (!offer(p, &v)) break;
+    }
     off = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
-    if (cap->pick == LC_PICK_FIRST) break;
   }
   pcre2_match_data_free(md);
-  return n;
 }
 
-static size_t capture_header(const struct lc_capture *cap, const struct lc_http_response *r,
-                             struct lc_val *found, size_t room) {
-  size_t n = 0;
-  for (size_t i = 0; i < r->nheaders && n < room; i++)
-    if (strcasecmp(r->headers[i].name, cap->source) == 0)
-      found[n++] = lc_val_str(r->headers[i].value, strlen(r->headers[i].value));
-  return n;
-}
-
-static size_t capture_cookie(const struct lc_capture *cap, const struct lc_http_response *r,
-                             struct lc_val *found, size_t room) {
-  size_t n = 0, want = strlen(cap->source);
-  for (size_t i = 0; i < r->nheaders && n < room; i++) {
-    if (strcasecmp(r->headers[i].name, "Set-Cookie") != 0) continue;
-    const char *v = r->headers[i].value;
-    while (*v == ' ') v++;
-    if (strncmp(v, cap->source, want) != 0 || v[want] != '=') continue;
-    const char *val = v + want + 1;
-    size_t len = strcspn(val, ";");
-    found[n++] = lc_val_str(val, len);
+static void capture_header(const struct lc_capture *cap, const struct lc_http_response *r,
+                           struct picker *p) {
+  for (size_t i = 0; i < r->nheaders; i++) {
+    if (strcasecmp(r->headers[i].name, cap->source) != 0) continue;
+    struct lc_val v = lc_val_str(r->headers[i].value, strlen(r->headers[i].value));
+    if (!offer(p, &v)) return;
   }
-  return n;
 }
 
-/* XPath over the body (HTML unless it starts like XML); strings are copied into owned values. */
-static size_t capture_xpath(const struct lc_capture *cap, const struct lc_http_response *r,
-                            struct lc_val *found, size_t room) {
-  if (!r->body || r->body_len == 0 || r->body_len > INT32_MAX) return 0;
-  const char *p = r->body;
-  while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') p++;
+static void capture_cookie(const struct lc_capture *cap, const struct lc_http_response *r,
+                           struct picker *p) {
+  size_t want = strlen(cap->source);
+  for (size_t i = 0; i < r->nheaders; i++) {
+    if (strcasecmp(r->headers[i].name, "Set-Cookie") != 0) continue;
+    const char *s = r->headers[i].value;
+    while (*s == ' ') s++;
+    if (strncmp(s, cap->source, want) != 0 || s[want] != '=') continue;
+    const char *val = s + want + 1;
+    struct lc_val v = lc_val_str(val, strcspn(val, ";"));
+    if (!offer(p, &v)) return;
+  }
+}
+
+/* XPath over the body (HTML unless it starts like XML). */
+static void capture_xpath(const struct lc_capture *cap, const struct lc_http_response *r,
+                          struct picker *p) {
+  if (!r->body || r->body_len == 0 || r->body_len > INT32_MAX) return;
+  const char *b = r->body;
+  while (*b == ' ' || *b == '\n' || *b == '\r' || *b == '\t') b++;
   int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
-  xmlDocPtr doc = strncmp(p, "<?xml", 5) == 0
+  xmlDocPtr doc = strncmp(b, "<?xml", 5) == 0
                       ? xmlReadMemory(r->body, (int)r->body_len, NULL, NULL, opts)
                       : htmlReadMemory(r->body, (int)r->body_len, NULL, NULL,
                                        HTML_PARSE_NONET | HTML_PARSE_NOERROR |
                                            HTML_PARSE_NOWARNING | HTML_PARSE_RECOVER);
-  if (!doc) return 0;
-  size_t n = 0;
+  if (!doc) return;
   xmlXPathContextPtr ctx = xmlXPathNewContext(doc);
   xmlXPathObjectPtr obj = ctx ? xmlXPathEvalExpression((const xmlChar *)cap->source, ctx) : NULL;
   if (obj && obj->type == XPATH_NODESET && obj->nodesetval) {
-    for (int i = 0; i < obj->nodesetval->nodeNr && n < room; i++) {
+    bool more = true;
+    for (int i = 0; i < obj->nodesetval->nodeNr && more; i++) {
       xmlChar *s = xmlNodeGetContent(obj->nodesetval->nodeTab[i]);
       if (!s) continue;
-      struct lc_val tmp = lc_val_str((const char *)s, strlen((const char *)s));
-      lc_val_copy(&found[n++], &tmp);
+      struct lc_val v = lc_val_str((const char *)s, strlen((const char *)s));
+      more = offer(p, &v);
       xmlFree(s);
     }
   } else if (obj && obj->type == XPATH_STRING && obj->stringval) {
-    struct lc_val tmp = lc_val_str((const char *)obj->stringval, strlen((const char *)obj->stringval));
-    lc_val_copy(&found[n++], &tmp);
+    struct lc_val v = lc_val_str((const char *)obj->stringval, strlen((const char *)obj->stringval));
+    offer(p, &v);
   }
   xmlXPathFreeObject(obj);
   xmlXPathFreeContext(ctx);
   xmlFreeDoc(doc);
-  return n;
 }
 
 /* Runs the captures; returns the failure message of the first that found nothing without a
- * default (owned), or NULL. */
+ * default (owned), or NULL. Allocates only the copies of the values it keeps (and the list of
+ * a pick: all). */
 static char *run_captures(const struct lc_request *rq, struct judged *j,
                           const struct lc_eval_ctx *ctx, struct lc_vars *vars) {
-  if (rq->ncaptures == 0) return NULL;
-  /* pick: first needs one value: no allocation on that common path */
-  struct lc_val first[1], *many = NULL;
   char *failure = NULL;
   for (size_t i = 0; i < rq->ncaptures; i++) {
     const struct lc_capture *cap = &rq->captures[i];
-    size_t n = 0, room = cap->pick == LC_PICK_FIRST ? 1 : MAX_FOUND;
-    if (room > 1 && !many) many = lc_xmalloc(MAX_FOUND * sizeof *many);
-    struct lc_val *found = room > 1 ? many : first;
+    struct picker p;
+    picker_init(&p, cap, ctx->rng);
     switch (cap->kind) {
-    case LC_CAPTURE_JSON: n = capture_json(cap, j, found, room); break;
-    case LC_CAPTURE_REGEX: n = capture_regex(cap, j->resp, found, room); break;
-    case LC_CAPTURE_HEADER: n = capture_header(cap, j->resp, found, room); break;
-    case LC_CAPTURE_COOKIE: n = capture_cookie(cap, j->resp, found, room); break;
-    case LC_CAPTURE_XPATH: n = capture_xpath(cap, j->resp, found, room); break;
+    case LC_CAPTURE_JSON: capture_json(cap, j, &p); break;
+    case LC_CAPTURE_REGEX: capture_regex(cap, j->resp, &p); break;
+    case LC_CAPTURE_HEADER: capture_header(cap, j->resp, &p); break;
+    case LC_CAPTURE_COOKIE: capture_cookie(cap, j->resp, &p); break;
+    case LC_CAPTURE_XPATH: capture_xpath(cap, j->resp, &p); break;
     }
-    if (n > 0) {
-      store(cap, vars, found, n, ctx);
+    if (p.n > 0) {
+      picker_store(&p, vars, cap->var);
     } else if (cap->has_default) {
       struct lc_val d = literal(&cap->default_value);
       lc_vars_set(vars, cap->var, &d);
@@ -729,9 +768,7 @@ static char *run_captures(const struct lc_request *rq, struct judged *j,
       static const char *const kinds[] = {"json", "regex", "header", "cookie", "xpath"};
       failure = msg("capture '%s': %s %s found nothing", cap->var, kinds[cap->kind], cap->source);
     }
-    for (size_t k = 0; k < n; k++) lc_val_release(&found[k]);
   }
-  free(many);
   return failure;
 }
 

@@ -789,6 +789,104 @@ class Steps(RunCase):
                                                "found nothing")])
 
 
+class BodyCap(RunCase):
+    """Bodies are kept only for the checks and captures that read them, up to max_body."""
+
+    def run_measured(self, scenario, *args):
+        """Runs loadc like run_loadc; returns (Output, its peak resident set in KiB)."""
+        cmd = self.args(scenario, args, True)
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
+            deadline = time.monotonic() + RUN_TIMEOUT
+            while True:
+                pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+                if pid:
+                    break
+                if time.monotonic() > deadline:
+                    proc.kill()
+                    os.wait4(proc.pid, 0)
+                    raise AssertionError("loadc did not end within %.0fs" % RUN_TIMEOUT)
+                time.sleep(0.05)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            out.seek(0)
+            err.seek(0)
+            o = Output(proc.returncode, out.read(), err.read())
+        self.assert_no_sanitizer_report(o.err)
+        return o, usage.ru_maxrss
+
+    def test_body_over_max_body_fails_only_when_it_is_needed(self):
+        big = 11 * 1000 * 1000  # past the default max_body of 10 MB (10 MiB)
+        o = self.run_loadc("""
+            users:
+              U:
+                tasks:
+                  - steps:
+                      - get: /bytes/%d
+                        name: big unread
+                      - get: /bytes/%d
+                        name: big checked
+                        check: {body_contains: abc}
+                      - get: /bytes/1024
+                        name: at the cap
+                        max_body: 1KB
+                        check: {body_contains: abc}
+                      - get: /bytes/1025
+                        name: past the cap
+                        max_body: 1KB
+                        check: {body_contains: abc}
+                      - get: /bytes/%d
+                        name: big captured
+                        capture: {x: {regex: '(abc)', default: none}}
+                      - get: /echo?ev=after
+            """ % (big, big, big), "-i", 2, "--threads", 1, "--only-summary", timeout=60)
+        self.assertEqual(o.rc, 1, o)
+        self.assertEqual(o.rows, {
+            ("GET", "big unread"): (2, 0),
+            ("GET", "big checked"): (2, 2),
+            ("GET", "at the cap"): (2, 0),
+            ("GET", "past the cap"): (2, 2),
+            ("GET", "big captured"): (2, 2),
+        }, o)
+        self.assertEqual(sorted(o.errors), sorted([
+            (2, "GET", "big checked: response body larger than max_body (10 MiB)"),
+            (2, "GET", "past the cap: response body larger than max_body (1 KiB)"),
+            (2, "GET", "big captured: response body larger than max_body (10 MiB)"),
+        ]), o)
+        # a capture that could not read the body ends the task, as one that found nothing
+        s = self.stats()
+        self.assertNotIn("GET /echo?ev=after", s["requests"])
+        self.assertEqual(s["requests"]["GET /bytes/%d" % big], 6)
+
+    def test_a_body_past_the_cap_is_not_held_in_memory(self):
+        # The same 64 MB body read by a check (cut at max_body: 1 MB) and not read at all:
+        # loadc's peak memory stays within a few MB of a run that fetches 100 bytes (a kept
+        # body would add 64 MB). One request per run, so no allocator cache accumulates.
+        text = """
+            users:
+              U:
+                tasks:
+                  - get: /bytes/%d
+                    max_body: 1MB
+                    %s
+            """
+        base, base_rss = self.run_measured(text % (100, "check: {body_contains: abc}"),
+                                           "-i", 1, "--threads", 1, "--only-summary")
+        self.assertEqual(base.rc, 0, base)
+        big = 64 << 20
+        checked, checked_rss = self.run_measured(text % (big, "check: {body_contains: abc}"),
+                                                 "-i", 1, "--threads", 1, "--only-summary")
+        self.assertEqual(checked.rc, 1, checked)
+        self.assertEqual(checked.errors, [(1, "GET", "/bytes/%d: response body larger than "
+                                                     "max_body (1 MiB)" % big)], checked)
+        unread, unread_rss = self.run_measured(text % (big, ""), "-i", 1, "--threads", 1,
+                                               "--only-summary")
+        self.assertEqual(unread.rc, 0, unread)
+        self.assertEqual(unread.rows, {("GET", "/bytes/%d" % big): (1, 0)}, unread)
+        limit = base_rss + 16 * 1024  # KiB
+        self.assertLess(checked_rss, limit, (base_rss, checked_rss))
+        self.assertLess(unread_rss, limit, (base_rss, unread_rss))
+
+
 class Sessions(RunCase):
     """Per-user sessions: cookies, tokens; setup and teardown."""
 
@@ -875,6 +973,85 @@ class Sessions(RunCase):
         self.assertEqual(s["requests"]["POST /login"], 3)
         self.assertEqual(s["requests"].get("GET /items", 0) + s["requests"].get("GET /items/7", 0),
                          30)
+
+    def test_sequential_feeder_recycles_and_next_row_takes_the_next(self):
+        # issue 5: order: sequential with on_exhausted: recycle; one user takes row 1 when it
+        # starts, each iteration sends its row then takes the next one with next_row, and a
+        # per_task feeder gives a new row to each task run.
+        with open(os.path.join(self.tmp, "abc.csv"), "w") as f:
+            f.write('name,n\na,1\n"b, quoted",2\nc,3\n')
+        o = self.run_loadc('''
+            data:
+              rows: {csv: abc.csv, order: sequential, on_exhausted: recycle}
+              each: {csv: abc.csv, order: sequential, row: per_task}
+            users:
+              U:
+                tasks:
+                  - steps:
+                      - get: "/echo?row={{ url_encode(data.rows.name) }}&n={{ data.rows.n }}&t={{ data.each.n }}&i={{ iteration() }}"
+                        name: /echo
+                      - next_row: rows
+            ''', "-u", 1, "-i", 5, "--threads", 1, "--only-summary")
+        self.assertEqual(o.rc, 0, o)
+        got = sorted((int(a["i"]), a["row"], a["n"], a["t"]) for a, n in echo_events(self.stats())
+                     for _ in range(n))
+        self.assertEqual(got, [(1, "a", "1", "1"), (2, "b, quoted", "2", "2"),
+                               (3, "c", "3", "3"), (4, "a", "1", "1"), (5, "b, quoted", "2", "2")])
+
+    def test_picked_ids_loops_and_conditions(self):
+        # issue 5: ids captured with pick: all drive a loop over them; one picked at random
+        # (always among them) and a templated URL stay one stats row each; loop count, and
+        # if / then / else over the last response and a variable.
+        o = self.run_loadc("""
+            users:
+              U:
+                on_start:
+                  - post: /login
+                    json: {user: "user{{ user_id() }}", password: secret}
+                    capture: {token: {json: $.token}}
+                tasks:
+                  - steps:
+                      - get: /items?per_page=4&page={{ iteration() }}
+                        auth: {bearer: "{{ token }}"}
+                        capture:
+                          ids: {json: "$.items[*].id", pick: all}
+                          rid: {json: "$.items[*].id", pick: random}
+                      - loop:
+                          over: ids
+                          as: id
+                          steps:
+                            - get: /items/{{ id }}
+                              auth: {bearer: "{{ token }}"}
+                              check: {json: {"$.id": {ge: 1, le: 12}}}
+                      - get: /echo?rid={{ rid }}&p={{ iteration() }}
+                      - loop:
+                          count: 2
+                          steps: [{get: /echo?ev=counted}]
+                      - get: /status/404
+                        check: {status: [200, 404]}
+                      - if: "response.status == 404 && rid > 4"
+                        then: [{get: /echo?ev=then}]
+                        else: [{get: /echo?ev=else}]
+                      - if: "!(response.status != 200) || rid == 'x'"
+                        then: [{get: /echo?ev=ok200}]
+            """, "-u", 1, "-i", 3, "--threads", 1, "--only-summary")
+        self.assertEqual(o.rc, 0, o)
+        s = self.stats()
+        self.assertNotIn("401", s["statuses"], s)
+        # three iterations read pages 1, 2, 3: items 1-12, each fetched exactly once
+        self.assertEqual({t: n for t, n in s["targets"].items() if t.startswith("GET /items/")},
+                         {"GET /items/%d" % i: 1 for i in range(1, 13)})
+        self.assertEqual(o.rows[("GET", "/items/{{ id }}")], (12, 0), o)
+        self.assertEqual(o.rows[("GET", "/echo?rid={{ rid }}&p={{ iteration() }}")],
+                         (3, 0), o)
+        picks = arg_values(s, "rid")
+        self.assertEqual(sum(picks.values()), 3)
+        for args, n in echo_events(s):
+            if "rid" in args:
+                page = int(args["p"])
+                self.assertIn(int(args["rid"]), range(4 * page - 3, 4 * page + 1), args)
+        # rid > 4 on pages 2 and 3, not on page 1
+        self.assertEqual(arg_values(s, "ev"), {"counted": 6, "else": 1, "then": 2, "ok200": 3})
 
     def test_setup_captures_are_globals_and_teardown_runs_once_after_the_users(self):
         # setup reads /__stats (not counted by the server) before any user; teardown reads it
