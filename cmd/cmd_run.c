@@ -11,6 +11,7 @@
 #include "engine/base/base.h"
 #include "engine/engine.h"
 #include "report/console.h"
+#include "report/csv.h"
 #include "report/result.h"
 #include "report/result_plan.h"
 
@@ -79,12 +80,19 @@ static void raise_nofile(void) {
 /* What the run's per-second callback drives (the live outputs). */
 struct live {
   const struct lc_plan *plan;
+  struct lc_report_csv *csv;  /* --csv: rewritten every second; NULL without */
+  bool csv_warned;            /* a failed rewrite is reported once; the final write decides */
 };
 
 static int on_second(void *ctx, const struct lc_run_view *v) {
   struct live *lv = ctx;
-  (void)lv;
-  (void)v;
+  char err[512];
+  if (lv->csv && !v->final &&
+      lc_report_csv_update(lv->csv, v->totals, v->history, v->elapsed_us, err, sizeof err) != 0 &&
+      !lv->csv_warned) {
+    lc_log(LC_LOG_WARN, "%s", err);
+    lv->csv_warned = true;
+  }
   return 0;
 }
 
@@ -113,6 +121,8 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   char **user_classes = NULL;
   const char *file = NULL;
   bool quiet = false, only_summary = false;
+  const char *csv = NULL;
+  bool csv_full_history = false;
   long long exit_on_error = 1, n;
   int rc = LC_EXIT_OK;
   struct lc_opts p;
@@ -186,8 +196,8 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
         goto out;
       }
       break;
-    case OPT_CSV: rc = not_yet("csv"); goto out;
-    case OPT_CSV_FULL_HISTORY: rc = not_yet("csv-full-history"); goto out;
+    case OPT_CSV: csv = v; break;
+    case OPT_CSV_FULL_HISTORY: csv_full_history = true; break;
     case OPT_HTML: rc = not_yet("html"); goto out;
     case OPT_JSON: rc = not_yet("json"); goto out;
     case OPT_JUNIT: rc = not_yet("junit"); goto out;
@@ -239,12 +249,23 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   lc_plan_jit(plan);
   raise_nofile();
 
-  struct live lv = {plan};
+  struct live lv = {plan, NULL, false};
   ro.on_second = on_second;
   ro.on_second_ctx = &lv;
+  /* the command line wins over the scenario's output:; paths relative to the working directory */
+  if (!csv) csv = plan->output.csv;
+  csv_full_history = csv_full_history || plan->output.csv_full_history;
+  char csv_err[512];
+  if (csv && lc_report_csv_open(&lv.csv, csv, csv_full_history, csv_err, sizeof csv_err) != 0) {
+    fprintf(stderr, "loadc run: %s\n", csv_err);
+    lc_plan_free(plan);
+    rc = LC_EXIT_CANNOT;
+    goto out;
+  }
 
   struct lc_run_result run;
   if (lc_engine_run(plan, &ro, &run) != 0) {
+    lc_report_csv_free(lv.csv);
     lc_plan_free(plan);
     rc = LC_EXIT_CANNOT;
     goto out;
@@ -269,12 +290,16 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   res.thresholds_passed = true;
   lc_result_classes_from_plan(plan, &res.classes, &res.nclasses);
   res.saturated = lc_result_saturated(res.workers, res.nworkers);
+  bool csv_failed = lv.csv && lc_report_csv_finish(lv.csv, &res, csv_err, sizeof csv_err) != 0;
+  if (csv_failed) fprintf(stderr, "loadc run: %s\n", csv_err);
+  lc_report_csv_free(lv.csv);
 
   if (!quiet && !ro.single_user)
     lc_report_console_summary(stdout, res.totals, (double)res.duration_us / 1e6);
   const struct lc_stats_entry *tot = lc_stats_total(res.totals);
   /* Locust's rule without thresholds: any failed request or error inside a user fails the run */
   if (tot->num_failures > 0 || lc_stats_user_error_count(res.totals) > 0) rc = (int)exit_on_error;
+  if (csv_failed) rc = LC_EXIT_CANNOT;
   lc_result_classes_free(res.classes, res.nclasses);
   free(cmdline);
   free(libs);
