@@ -329,6 +329,25 @@ static void test_live(void **state) {
   assert_int_equal(count_files(dir), 4);
 }
 
+/* A history row before any request: N/A percentiles, zero totals. */
+static void test_history_without_requests(void **state) {
+  struct fx *f = *state;
+  char prefix[128], err[256];
+  struct lc_history *h = lc_history_new();
+  lc_history_push_row(h, T0, 1000000, 1);
+  point(h, LC_HISTORY_TOTAL, 0, 0, NULL, 0, 0, 0, 0, 0, 0, 0);
+  struct lc_stats *empty = lc_stats_new(0, 0);
+  struct lc_result res = {.totals = empty, .history = h, .duration_us = 1000000};
+  snprintf(prefix, sizeof prefix, "%s/e", f->dir);
+  assert_int_equal(lc_report_csv_write(prefix, &res, true, err, sizeof err), 0);
+  char *want = cat(HISTORY_H, "1700000001,1,,Aggregated,0.000000,0.000000,"
+                   "N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,N/A,0,0,0,0,0,0,0\r\n", "", "", "");
+  assert_file(f, "e_stats_history.csv", want);
+  free(want);
+  lc_stats_free(empty);
+  lc_history_free(h);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_write_golden, setup, teardown),
@@ -336,6 +355,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_percentiles_match_hist, setup, teardown),
       cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
       cmocka_unit_test_setup_teardown(test_live, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_history_without_requests, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
