@@ -13,6 +13,7 @@
 #include "engine/base/base.h"
 #include "engine/engine.h"
 #include "report/console.h"
+#include "report/csv.h"
 #include "report/result.h"
 #include "report/result_plan.h"
 
@@ -89,6 +90,8 @@ struct live {
   int64_t run_time_us;   /* 0: unknown */
   uint64_t seconds;
   bool warned_saturation;
+  struct lc_report_csv *csv;  /* --csv: rewritten every second; NULL without */
+  bool csv_warned;            /* a failed rewrite is reported once; the final write decides */
 };
 
 static int terminal_width(void) {
@@ -99,6 +102,13 @@ static int terminal_width(void) {
 
 static int on_second(void *ctx, const struct lc_run_view *v) {
   struct live *lv = ctx;
+  char err[512];
+  if (lv->csv && !v->final &&
+      lc_report_csv_update(lv->csv, v->totals, v->history, v->elapsed_us, err, sizeof err) != 0 &&
+      !lv->csv_warned) {
+    lc_log(LC_LOG_WARN, "%s", err);
+    lv->csv_warned = true;
+  }
   if (v->final) {
     if (lv->status && lv->seconds) lc_report_console_status_clear(stderr);
     return 0;
@@ -157,6 +167,8 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   char **user_classes = NULL;
   const char *file = NULL;
   bool quiet = false, only_summary = false;
+  const char *csv = NULL;
+  bool csv_full_history = false;
   long long exit_on_error = 1, n;
   int rc = LC_EXIT_OK;
   struct lc_opts p;
@@ -230,8 +242,8 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
         goto out;
       }
       break;
-    case OPT_CSV: rc = not_yet("csv"); goto out;
-    case OPT_CSV_FULL_HISTORY: rc = not_yet("csv-full-history"); goto out;
+    case OPT_CSV: csv = v; break;
+    case OPT_CSV_FULL_HISTORY: csv_full_history = true; break;
     case OPT_HTML: rc = not_yet("html"); goto out;
     case OPT_JSON: rc = not_yet("json"); goto out;
     case OPT_JUNIT: rc = not_yet("junit"); goto out;
@@ -293,9 +305,20 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   lv.run_time_us = ro.has_run_time ? ro.run_time_us : plan->load.run_time_us;
   ro.on_second = on_second;
   ro.on_second_ctx = &lv;
+  /* the command line wins over the scenario's output:; paths relative to the working directory */
+  if (!csv) csv = plan->output.csv;
+  csv_full_history = csv_full_history || plan->output.csv_full_history;
+  char csv_err[512];
+  if (csv && lc_report_csv_open(&lv.csv, csv, csv_full_history, csv_err, sizeof csv_err) != 0) {
+    fprintf(stderr, "loadc run: %s\n", csv_err);
+    lc_plan_free(plan);
+    rc = LC_EXIT_CANNOT;
+    goto out;
+  }
 
   struct lc_run_result run;
   if (lc_engine_run(plan, &ro, &run) != 0) {
+    lc_report_csv_free(lv.csv);
     lc_plan_free(plan);
     rc = LC_EXIT_CANNOT;
     goto out;
@@ -333,11 +356,15 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
                                                lc_hist_percentile(&run.arrivals.lateness, 0.99),
                                                run.arrivals.lateness.count ? run.arrivals.lateness.max : 0};
   }
+  bool csv_failed = lv.csv && lc_report_csv_finish(lv.csv, &res, csv_err, sizeof csv_err) != 0;
+  if (csv_failed) fprintf(stderr, "loadc run: %s\n", csv_err);
+  lc_report_csv_free(lv.csv);
 
   if (!quiet && !ro.single_user) lc_report_console_summary(stdout, &res);
   const struct lc_stats_entry *tot = lc_stats_total(res.totals);
   /* Locust's rule without thresholds: any failed request or error inside a user fails the run */
   if (tot->num_failures > 0 || lc_stats_user_error_count(res.totals) > 0) rc = (int)exit_on_error;
+  if (csv_failed) rc = LC_EXIT_CANNOT;
   lc_result_classes_free(res.classes, res.nclasses);
   free(res.workers);
   free(cmdline);

@@ -1577,9 +1577,9 @@ class UsageErrors(RunCase):
         self.assertEqual(self.stats()["total"], 0)
 
     def test_not_implemented_output_cannot_run(self):
-        o = self.run_loadc(self.GOOD, "-i", 1, "--csv", os.path.join(self.tmp, "out"))
+        o = self.run_loadc(self.GOOD, "-i", 1, "--junit", os.path.join(self.tmp, "out.xml"))
         self.assertEqual(o.rc, 3, o)
-        self.assertIn("--csv", o.err)
+        self.assertIn("--junit", o.err)
         self.assertEqual(self.stats()["total"], 0)
 
     def test_exit_code_on_error(self):
