@@ -45,7 +45,7 @@ static const struct lc_opt run_opts[] = {
     {OPT_JUNIT, "junit", 0, LC_OPT_VALUE, "FILE", "write thresholds and checks as JUnit XML"},
     {OPT_ONLY_SUMMARY, "only-summary", 0, LC_OPT_FLAG, NULL, "print only the final summary"},
     {OPT_QUIET, "quiet", 'q', LC_OPT_FLAG, NULL, "print nothing but errors"},
-    {OPT_EXIT_CODE_ON_ERROR, "exit-code-on-error", 0, LC_OPT_VALUE, "N", "exit code when requests failed (default 1)"},
+    {OPT_EXIT_CODE_ON_ERROR, "exit-code-on-error", 0, LC_OPT_VALUE, "N", "exit code when the run fails its criteria (default 1)"},
     {OPT_LOGLEVEL, "loglevel", 'L', LC_OPT_VALUE, "LEVEL", "error, warning, info or debug"},
     LC_OPT_HELP_ENTRY,
     {0},
