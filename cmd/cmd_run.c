@@ -14,8 +14,10 @@
 #include "engine/engine.h"
 #include "report/console.h"
 #include "report/csv.h"
+#include "report/junit.h"
 #include "report/result.h"
 #include "report/result_plan.h"
+#include "report/thresholds.h"
 
 enum {
   OPT_USERS = 1, OPT_SPAWN_RATE, OPT_RUN_TIME, OPT_HOST,
@@ -46,7 +48,7 @@ static const struct lc_opt run_opts[] = {
     {OPT_JUNIT, "junit", 0, LC_OPT_VALUE, "FILE", "write thresholds and checks as JUnit XML"},
     {OPT_ONLY_SUMMARY, "only-summary", 0, LC_OPT_FLAG, NULL, "print only the final summary"},
     {OPT_QUIET, "quiet", 'q', LC_OPT_FLAG, NULL, "print nothing but errors"},
-    {OPT_EXIT_CODE_ON_ERROR, "exit-code-on-error", 0, LC_OPT_VALUE, "N", "exit code when requests failed (default 1)"},
+    {OPT_EXIT_CODE_ON_ERROR, "exit-code-on-error", 0, LC_OPT_VALUE, "N", "exit code when the run fails its criteria (default 1)"},
     {OPT_LOGLEVEL, "loglevel", 'L', LC_OPT_VALUE, "LEVEL", "error, warning, info or debug"},
     LC_OPT_HELP_ENTRY,
     {0},
@@ -92,6 +94,10 @@ struct live {
   bool warned_saturation;
   struct lc_report_csv *csv;  /* --csv: rewritten every second; NULL without */
   bool csv_warned;            /* a failed rewrite is reported once; the final write decides */
+  const struct lc_threshold_index *ix;
+  /* abort_on_fail: the threshold that stopped the run (-1: none) and its outcome then */
+  long aborted;
+  struct lc_threshold_result abort_result;
 };
 
 static int terminal_width(void) {
@@ -139,6 +145,26 @@ static int on_second(void *ctx, const struct lc_run_view *v) {
     if (tot->num_requests) st.fail_ratio = (double)tot->num_failures / (double)tot->num_requests;
     lc_report_console_status(stderr, &st, lv->color, lv->width);
   }
+  if (lv->aborted >= 0) return 0;
+  for (size_t i = 0; i < lv->plan->nthresholds; i++) {
+    const struct lc_threshold *t = &lv->plan->thresholds[i];
+    if (!t->abort_on_fail || t->intended || v->elapsed_us < t->delay_us) continue;
+    struct lc_threshold_result r;
+    lc_threshold_eval(lv->ix, t, v->totals, v->elapsed_us, &r);
+    if (r.passed) {
+      lc_threshold_result_release(&r);
+      continue;
+    }
+    char measured[64];
+    lc_threshold_format(measured, sizeof measured, r.measured, r.unit);
+    fprintf(stderr, "loadc run: threshold '%s' failed at %.0fs (measured %s%s%s): stopping the run\n",
+            t->source, (double)v->elapsed_us / 1e6, measured, r.note ? ", " : "",
+            r.note ? r.note : "");
+    r.aborted_run = true;
+    lv->abort_result = r;
+    lv->aborted = (long)i;
+    return 1;
+  }
   return 0;
 }
 
@@ -169,6 +195,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   bool quiet = false, only_summary = false;
   const char *csv = NULL;
   bool csv_full_history = false;
+  const char *junit = NULL;
   long long exit_on_error = 1, n;
   int rc = LC_EXIT_OK;
   struct lc_opts p;
@@ -246,7 +273,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
     case OPT_CSV_FULL_HISTORY: csv_full_history = true; break;
     case OPT_HTML: rc = not_yet("html"); goto out;
     case OPT_JSON: rc = not_yet("json"); goto out;
-    case OPT_JUNIT: rc = not_yet("junit"); goto out;
+    case OPT_JUNIT: junit = v; break;
     case LC_OPT_HELP: lc_cli_usage(stdout, self); goto out;
     case LC_OPT_POSITIONAL:
       if (file) {
@@ -290,6 +317,14 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
     lc_plan_free(plan);
     goto usage;
   }
+  if (!junit) junit = plan->output.junit;
+  char perr[512];
+  if (junit && lc_report_junit_prepare(junit, perr, sizeof perr) != 0) {
+    fprintf(stderr, "loadc run: JUnit report: %s\n", perr);
+    lc_plan_free(plan);
+    rc = LC_EXIT_CANNOT;
+    goto out;
+  }
   ro.user_classes = (const char *const *)user_classes;
   lc_plan_jit(plan);
   raise_nofile();
@@ -303,6 +338,9 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   lv.warnings = !quiet;
   lv.width = tty ? terminal_width() : 80;
   lv.run_time_us = ro.has_run_time ? ro.run_time_us : plan->load.run_time_us;
+  struct lc_threshold_index *ix = lc_threshold_index_new(plan);
+  lv.ix = ix;
+  lv.aborted = -1;
   ro.on_second = on_second;
   ro.on_second_ctx = &lv;
   /* the command line wins over the scenario's output:; paths relative to the working directory */
@@ -311,6 +349,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   char csv_err[512];
   if (csv && lc_report_csv_open(&lv.csv, csv, csv_full_history, csv_err, sizeof csv_err) != 0) {
     fprintf(stderr, "loadc run: %s\n", csv_err);
+    lc_threshold_index_free(ix);
     lc_plan_free(plan);
     rc = LC_EXIT_CANNOT;
     goto out;
@@ -319,6 +358,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   struct lc_run_result run;
   if (lc_engine_run(plan, &ro, &run) != 0) {
     lc_report_csv_free(lv.csv);
+    lc_threshold_index_free(ix);
     lc_plan_free(plan);
     rc = LC_EXIT_CANNOT;
     goto out;
@@ -340,7 +380,15 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
             : run.stopped_by_callback ? LC_END_ABORTED : LC_END_COMPLETED;
   res.totals = run.totals;
   res.history = run.history;
-  res.thresholds_passed = true;
+  res.thresholds = lc_thresholds_eval(ix, plan->thresholds, plan->nthresholds, res.totals,
+                                      res.duration_us, &res.thresholds_passed);
+  res.nthresholds = plan->nthresholds;
+  if (lv.aborted >= 0) {
+    /* the threshold that stopped the run failed then, whatever the totals say at the end */
+    lc_threshold_result_release(&res.thresholds[lv.aborted]);
+    res.thresholds[lv.aborted] = lv.abort_result;
+    res.thresholds_passed = false;
+  }
   lc_result_classes_from_plan(plan, &res.classes, &res.nclasses);
   res.nworkers = run.nworkers;
   res.workers = lc_xcalloc(run.nworkers ? run.nworkers : 1, sizeof *res.workers);
@@ -360,11 +408,25 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   if (csv_failed) fprintf(stderr, "loadc run: %s\n", csv_err);
   lc_report_csv_free(lv.csv);
 
-  if (!quiet && !ro.single_user) lc_report_console_summary(stdout, &res);
+  if (!quiet && !ro.single_user) {
+    lc_report_console_summary(stdout, &res);
+    lc_report_console_thresholds(stdout, &res);
+  }
   const struct lc_stats_entry *tot = lc_stats_total(res.totals);
-  /* Locust's rule without thresholds: any failed request or error inside a user fails the run */
-  if (tot->num_failures > 0 || lc_stats_user_error_count(res.totals) > 0) rc = (int)exit_on_error;
+  if (res.nthresholds > 0) {
+    /* with thresholds, they alone judge the run */
+    if (!res.thresholds_passed) rc = (int)exit_on_error;
+  } else if (tot->num_failures > 0 || lc_stats_user_error_count(res.totals) > 0) {
+    /* Locust's rule without thresholds: any failed request or error inside a user fails it */
+    rc = (int)exit_on_error;
+  }
   if (csv_failed) rc = LC_EXIT_CANNOT;
+  if (junit && lc_report_junit_write(junit, &res, perr, sizeof perr) != 0) {
+    fprintf(stderr, "loadc run: JUnit report: %s\n", perr);
+    rc = LC_EXIT_CANNOT;
+  }
+  lc_threshold_results_free(res.thresholds, res.nthresholds);
+  lc_threshold_index_free(ix);
   lc_result_classes_free(res.classes, res.nclasses);
   free(res.workers);
   free(cmdline);
@@ -386,7 +448,8 @@ const struct lc_command lc_cmd_run = {
     "run a scenario",
     "loadc run FILE [options]",
     "Runs the scenario headless and prints Locust's statistics table. Options override the\n"
-    "scenario's `load:` settings. Exit 0 when no request failed, 1 (or --exit-code-on-error)\n"
-    "when one did, 2 on a usage or scenario error, 3 when the run could not be carried out.",
+    "scenario's `load:` settings. Exit 0 when every threshold passed (without thresholds: when\n"
+    "no request failed), 1 (or --exit-code-on-error) when not, 2 on a usage or scenario error,\n"
+    "3 when the run could not be carried out (an output file could not be written).",
     run_opts,
 };

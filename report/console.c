@@ -2,6 +2,8 @@
  * the histogram and never exceed the exact max. */
 #include "report/console.h"
 
+#include "report/thresholds.h"
+
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,4 +190,20 @@ void lc_report_console_status(FILE *out, const struct lc_console_status *st, boo
 void lc_report_console_status_clear(FILE *out) {
   fputs("\r\033[2K", out);
   fflush(out);
+}
+
+void lc_report_console_thresholds(FILE *out, const struct lc_result *r) {
+  if (r->nthresholds == 0) return;
+  fprintf(out, "\nThresholds\n");
+  for (size_t i = 0; i < r->nthresholds; i++) {
+    const struct lc_threshold_result *t = &r->thresholds[i];
+    char measured[64], limit[64];
+    lc_threshold_format(measured, sizeof measured, t->measured, t->unit);
+    lc_threshold_format(limit, sizeof limit, t->limit, t->unit);
+    fprintf(out, "%-4s  %-40s measured %-14s limit %s %s", t->skipped ? "SKIP" : t->passed ? "PASS" : "FAIL",
+            t->source, measured, t->op, limit);
+    if (t->note) fprintf(out, "  (%s)", t->note);
+    if (t->aborted_run) fprintf(out, "  (stopped the run)");
+    fputc('\n', out);
+  }
 }

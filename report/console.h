@@ -40,4 +40,9 @@ void lc_report_console_status(FILE *out, const struct lc_console_status *st, boo
 /* Erases the status line (before other output goes to the same terminal). */
 void lc_report_console_status_clear(FILE *out);
 
+/* Prints the run's thresholds, one a line: PASS, FAIL or SKIP, the threshold as written, its
+ * measured value and its limit (in the unit written), and why when nothing was measured or it
+ * stopped the run. Prints nothing when the result has no threshold. */
+void lc_report_console_thresholds(FILE *out, const struct lc_result *r);
+
 #endif

@@ -36,6 +36,8 @@ struct lc_threshold_result {
   bool passed;              /* false also when nothing was measured */
   bool abort_on_fail;
   bool aborted_run;         /* this one stopped the run */
+  bool skipped;             /* not measured by this version (p99_intended): passed stays true */
+  const char *note;         /* why it was not measured or skipped, or NULL */
 };
 
 /* A user class of the scenario and its tasks, for the report's "classes and task shares". */

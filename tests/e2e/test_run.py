@@ -1576,12 +1576,6 @@ class UsageErrors(RunCase):
         self.assertIn("no host", o.err)
         self.assertEqual(self.stats()["total"], 0)
 
-    def test_not_implemented_output_cannot_run(self):
-        o = self.run_loadc(self.GOOD, "-i", 1, "--junit", os.path.join(self.tmp, "out.xml"))
-        self.assertEqual(o.rc, 3, o)
-        self.assertIn("--junit", o.err)
-        self.assertEqual(self.stats()["total"], 0)
-
     def test_exit_code_on_error(self):
         text = """
             users:
