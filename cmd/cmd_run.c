@@ -11,6 +11,7 @@
 #include "engine/base/base.h"
 #include "engine/engine.h"
 #include "report/console.h"
+#include "report/json.h"
 #include "report/result.h"
 #include "report/result_plan.h"
 
@@ -111,7 +112,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   struct lc_run_opts ro;
   memset(&ro, 0, sizeof ro);
   char **user_classes = NULL;
-  const char *file = NULL;
+  const char *file = NULL, *json_path = NULL;
   bool quiet = false, only_summary = false;
   long long exit_on_error = 1, n;
   int rc = LC_EXIT_OK;
@@ -189,7 +190,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
     case OPT_CSV: rc = not_yet("csv"); goto out;
     case OPT_CSV_FULL_HISTORY: rc = not_yet("csv-full-history"); goto out;
     case OPT_HTML: rc = not_yet("html"); goto out;
-    case OPT_JSON: rc = not_yet("json"); goto out;
+    case OPT_JSON: json_path = v; break;
     case OPT_JUNIT: rc = not_yet("junit"); goto out;
     case LC_OPT_HELP: lc_cli_usage(stdout, self); goto out;
     case LC_OPT_POSITIONAL:
@@ -234,6 +235,17 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
     lc_plan_free(plan);
     goto usage;
   }
+  /* the JSON result: --json wins over the scenario's output.json; checked before the run */
+  if (!json_path) json_path = plan->output.json;
+  if (json_path) {
+    char err[512];
+    if (lc_report_check_writable(json_path, err, sizeof err) != 0) {
+      fprintf(stderr, "loadc run: --json: %s\n", err);
+      lc_plan_free(plan);
+      rc = LC_EXIT_CANNOT;
+      goto out;
+    }
+  }
   ro.user_classes = (const char *const *)user_classes;
   ro.progress = quiet || only_summary || ro.single_user ? NULL : stderr;
   lc_plan_jit(plan);
@@ -273,8 +285,17 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   if (!quiet && !ro.single_user)
     lc_report_console_summary(stdout, res.totals, (double)res.duration_us / 1e6);
   const struct lc_stats_entry *tot = lc_stats_total(res.totals);
+  bool json_failed = false;
+  if (json_path) {
+    char err[512];
+    if (lc_report_json_write(json_path, &res, err, sizeof err) != 0) {
+      fprintf(stderr, "loadc run: %s\n", err);
+      json_failed = true;
+    }
+  }
   /* Locust's rule without thresholds: any failed request or error inside a user fails the run */
   if (tot->num_failures > 0 || lc_stats_user_error_count(res.totals) > 0) rc = (int)exit_on_error;
+  if (json_failed) rc = LC_EXIT_CANNOT;
   lc_result_classes_free(res.classes, res.nclasses);
   free(cmdline);
   free(libs);
