@@ -446,7 +446,7 @@ static double get_num(struct rd *r, json_t *o, const char *where, const char *ke
 static uint64_t get_ms(struct rd *r, json_t *o, const char *where, const char *key) {
   double ms = get_num(r, o, where, key, false);
   if (r->failed) return 0;
-  if (!(ms >= 0) || ms * 1000.0 >= 1.8e19) {
+  if (!(ms >= 0) || ms * 1000.0 >= 9.0e18) { /* llround must not overflow */
     fail(r, where, "'%s' must be a duration >= 0 in ms", key);
     return 0;
   }
