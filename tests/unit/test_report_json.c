@@ -296,6 +296,10 @@ static void e_err(json_t *d) {
   json_object_set_new(json_array_get(json_object_get(d, "errors"), 0), "occurrences",
                       json_integer(0));
 }
+static void e_huge(json_t *d) {
+  json_t *row = json_array_get(json_object_get(d, "history"), 0);
+  json_object_set_new(json_array_get(json_object_get(row, "points"), 0), "rt_sum_ms", json_real(1e300));
+}
 static void e_not_object(json_t *d) { json_array_set_new(json_object_get(d, "entries"), 0, json_integer(3)); }
 
 static void rejects_bad_documents(void **state) {
@@ -314,6 +318,7 @@ static void rejects_bad_documents(void **state) {
   expect_rejected(f, e_thr, "thresholds[0]: 'passed' must be true or false");
   expect_rejected(f, e_err, "errors[0]: inconsistent error");
   expect_rejected(f, e_not_object, "entries[0]: must be an object");
+  expect_rejected(f, e_huge, "history[0].points[0]: 'rt_sum_ms' must be a duration >= 0 in ms");
 
   static const char *const texts[] = {"", "[]", "{\"format\": \"loadc-result\"}", "nul", "{\"a\":1,\"a\":2}",
                                       "{\"format\":\"loadc-result\",\"version\":1}"};
