@@ -30,7 +30,7 @@ struct lc_command {
 
 /* The commands, each defined in its own file. */
 extern const struct lc_command lc_cmd_run, lc_cmd_check, lc_cmd_graph, lc_cmd_schema,
-    lc_cmd_serve, lc_cmd_help, lc_cmd_version;
+    lc_cmd_serve, lc_cmd_help, lc_cmd_version, lc_cmd_report;
 
 /* Prints a command's usage: synopsis, description, options. */
 void lc_cli_usage(FILE *out, const struct lc_command *cmd);

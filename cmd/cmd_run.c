@@ -15,6 +15,7 @@
 #include "report/console.h"
 #include "report/csv.h"
 #include "report/junit.h"
+#include "report/json.h"
 #include "report/result.h"
 #include "report/result_plan.h"
 #include "report/thresholds.h"
@@ -191,7 +192,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   struct lc_run_opts ro;
   memset(&ro, 0, sizeof ro);
   char **user_classes = NULL;
-  const char *file = NULL;
+  const char *file = NULL, *json_path = NULL;
   bool quiet = false, only_summary = false;
   const char *csv = NULL;
   bool csv_full_history = false;
@@ -272,7 +273,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
     case OPT_CSV: csv = v; break;
     case OPT_CSV_FULL_HISTORY: csv_full_history = true; break;
     case OPT_HTML: rc = not_yet("html"); goto out;
-    case OPT_JSON: rc = not_yet("json"); goto out;
+    case OPT_JSON: json_path = v; break;
     case OPT_JUNIT: junit = v; break;
     case LC_OPT_HELP: lc_cli_usage(stdout, self); goto out;
     case LC_OPT_POSITIONAL:
@@ -324,6 +325,17 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
     lc_plan_free(plan);
     rc = LC_EXIT_CANNOT;
     goto out;
+  }
+  /* the JSON result: --json wins over the scenario's output.json; checked before the run */
+  if (!json_path) json_path = plan->output.json;
+  if (json_path) {
+    char err[512];
+    if (lc_report_check_writable(json_path, err, sizeof err) != 0) {
+      fprintf(stderr, "loadc run: --json: %s\n", err);
+      lc_plan_free(plan);
+      rc = LC_EXIT_CANNOT;
+      goto out;
+    }
   }
   ro.user_classes = (const char *const *)user_classes;
   lc_plan_jit(plan);
@@ -413,6 +425,14 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
     lc_report_console_thresholds(stdout, &res);
   }
   const struct lc_stats_entry *tot = lc_stats_total(res.totals);
+  bool json_failed = false;
+  if (json_path) {
+    char err[512];
+    if (lc_report_json_write(json_path, &res, err, sizeof err) != 0) {
+      fprintf(stderr, "loadc run: %s\n", err);
+      json_failed = true;
+    }
+  }
   if (res.nthresholds > 0) {
     /* with thresholds, they alone judge the run */
     if (!res.thresholds_passed) rc = (int)exit_on_error;
@@ -427,6 +447,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   }
   lc_threshold_results_free(res.thresholds, res.nthresholds);
   lc_threshold_index_free(ix);
+  if (json_failed) rc = LC_EXIT_CANNOT;
   lc_result_classes_free(res.classes, res.nclasses);
   free(res.workers);
   free(cmdline);

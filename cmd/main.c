@@ -8,7 +8,7 @@
 
 static const struct lc_command *const commands[] = {
     &lc_cmd_run, &lc_cmd_check, &lc_cmd_graph, &lc_cmd_schema,
-    &lc_cmd_serve, &lc_cmd_help, &lc_cmd_version, NULL,
+    &lc_cmd_serve, &lc_cmd_report, &lc_cmd_help, &lc_cmd_version, NULL,
 };
 
 const struct lc_command *lc_cli_find(const char *name) {

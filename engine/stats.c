@@ -486,3 +486,92 @@ const struct lc_stats_error *lc_stats_user_error_at(const struct lc_stats *s, si
 }
 
 unsigned lc_stats_flags(const struct lc_stats *s) { return s->flags; }
+
+/* ---- restoring ---- */
+
+static int restore_check(uint64_t failures, int64_t first, int64_t last, const struct lc_hist *h) {
+  if (failures > h->count) return LC_EINVAL;
+  if (h->count == 0 && (first != 0 || last != 0)) return LC_EINVAL;
+  if (first > last) return LC_EINVAL;
+  return 0;
+}
+
+static void entry_set(struct lc_stats_entry *e, uint64_t failures, uint64_t bytes, int64_t first,
+                      int64_t last, const struct lc_hist *h) {
+  e->num_requests = h->count;
+  e->num_failures = failures;
+  e->total_content_length = bytes;
+  e->first_request_us = first;
+  e->last_request_us = last;
+  lc_hist_copy(&e->hist, h);
+}
+
+int lc_stats_restore_entry(struct lc_stats *s, const char *name, const char *method,
+                           bool overflow, uint64_t num_failures, uint64_t total_content_length,
+                           int64_t first_request_us, int64_t last_request_us,
+                           const struct lc_hist *h) {
+  if (restore_check(num_failures, first_request_us, last_request_us, h) != 0) return LC_EINVAL;
+  struct lc_stats_entry *e;
+  if (overflow) {
+    if (s->overflow) return LC_EINVAL;
+    e = overflow_entry(s);
+  } else {
+    struct lc_stats_key k;
+    lc_stats_key_init(&k, name, method);
+    if (entry_find(s, &k)) return LC_EINVAL;
+    e = entry_get(s, &k);
+    if (e->overflow) { /* beyond the cap: add to the overflow entry as a merge would */
+      struct lc_stats_entry tmp;
+      memset(&tmp, 0, sizeof tmp);
+      entry_set(&tmp, num_failures, total_content_length, first_request_us, last_request_us, h);
+      entry_merge(e, &tmp);
+      return 0;
+    }
+  }
+  entry_set(e, num_failures, total_content_length, first_request_us, last_request_us, h);
+  return 0;
+}
+
+int lc_stats_restore_total(struct lc_stats *s, uint64_t num_failures,
+                           uint64_t total_content_length, int64_t first_request_us,
+                           int64_t last_request_us, const struct lc_hist *h) {
+  if (restore_check(num_failures, first_request_us, last_request_us, h) != 0) return LC_EINVAL;
+  entry_set(s->total, num_failures, total_content_length, first_request_us, last_request_us, h);
+  return 0;
+}
+
+static int restore_err(struct lc_stats *s, struct errtab *t, uint64_t key, const char *method,
+                       const char *name, const char *message, bool overflow, uint64_t n,
+                       int64_t first, int64_t last) {
+  if (n == 0 || first > last) return LC_EINVAL;
+  struct lc_stats_error *e;
+  if (overflow) {
+    if (t->overflow) return LC_EINVAL;
+    e = error_overflow(s, t);
+  } else {
+    size_t len = message_len(message);
+    uint64_t hash = error_hash(key, message, len);
+    size_t before = t->n;
+    e = error_get(s, t, method, name, message, len, hash);
+    if (t->n == before && !e->overflow) return LC_EINVAL; /* already there */
+  }
+  error_add(e, n, first, last);
+  return 0;
+}
+
+int lc_stats_restore_error(struct lc_stats *s, const char *method, const char *name,
+                           const char *message, bool overflow, uint64_t occurrences,
+                           int64_t first_seen_us, int64_t last_seen_us) {
+  uint64_t key = key_hash(name, strlen(name), method, strlen(method));
+  return restore_err(s, &s->errors, key, method, name, message, overflow, occurrences,
+                     first_seen_us, last_seen_us);
+}
+
+int lc_stats_restore_user_error(struct lc_stats *s, const char *message, bool overflow,
+                                uint64_t occurrences, int64_t first_seen_us,
+                                int64_t last_seen_us) {
+  return restore_err(s, &s->user_errors, key_hash("", 0, "", 0), "", "", message, overflow,
+                     occurrences, first_seen_us, last_seen_us);
+}
+
+void lc_stats_restore_flags(struct lc_stats *s, unsigned flags) { s->flags = flags; }

@@ -157,4 +157,38 @@ const struct lc_stats_error *lc_stats_user_error_at(const struct lc_stats *s, si
 /* LC_STATS_* bits set since the last reset (merge carries them into the totals). */
 unsigned lc_stats_flags(const struct lc_stats *s);
 
+/* ---- restoring a stored shard (loading a JSON result: report/json.h) ----
+ * These rebuild the run's totals from what a result file stored, so that a shard restored
+ * from a file equals the one that was written (same entries in the order restored, same
+ * histograms, errors and flags). They copy the strings and read `h` only. */
+
+/* Creates the entry (name, method) with num_requests = h->count and the histogram `h`; when
+ * `overflow`, the overflow entry instead (name and method are then ignored). Entries are
+ * restored even without requests (a reset keeps entries). The entry cap applies as in
+ * lc_stats_record. Does not touch the Aggregated entry (see lc_stats_restore_total).
+ * Returns 0, or LC_EINVAL (and changes nothing) when the entry already exists, or
+ * num_failures > h->count, or times are given without requests or first > last. */
+int lc_stats_restore_entry(struct lc_stats *s, const char *name, const char *method,
+                           bool overflow, uint64_t num_failures, uint64_t total_content_length,
+                           int64_t first_request_us, int64_t last_request_us,
+                           const struct lc_hist *h);
+/* Sets the Aggregated entry to these figures (replacing what it held). Same checks and
+ * returns as lc_stats_restore_entry. */
+int lc_stats_restore_total(struct lc_stats *s, uint64_t num_failures,
+                           uint64_t total_content_length, int64_t first_request_us,
+                           int64_t last_request_us, const struct lc_hist *h);
+/* Adds an error (method, name, message; `message` cut like a recorded one) or, when `overflow`,
+ * the overflow error, with its occurrences and first/last seen. Returns 0, or LC_EINVAL (and
+ * changes nothing) when occurrences is 0, first > last, or the error is already there. The
+ * user-error variant is the same for the user errors (method and name "" there). */
+int lc_stats_restore_error(struct lc_stats *s, const char *method, const char *name,
+                           const char *message, bool overflow, uint64_t occurrences,
+                           int64_t first_seen_us, int64_t last_seen_us);
+int lc_stats_restore_user_error(struct lc_stats *s, const char *message, bool overflow,
+                                uint64_t occurrences, int64_t first_seen_us,
+                                int64_t last_seen_us);
+/* Sets the LC_STATS_* bits as stored (restoring an overflow entry or error sets its bit, but
+ * a reset during the run may have cleared it since). */
+void lc_stats_restore_flags(struct lc_stats *s, unsigned flags);
+
 #endif

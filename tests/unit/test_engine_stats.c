@@ -541,6 +541,123 @@ static void intended_histograms(void **state) {
   lc_stats_free(t);
 }
 
+/* ---- restoring (report/json.c loads results with these) ---- */
+
+/* Rebuilds a shard from another one's entries, errors and flags as a loader would. */
+static struct lc_stats *restore_copy(const struct lc_stats *src) {
+  struct lc_stats *d = lc_stats_new(0, 0);
+  for (size_t i = 0; i < lc_stats_entry_count(src); i++) {
+    const struct lc_stats_entry *e = lc_stats_entry_at(src, i);
+    assert_int_equal(lc_stats_restore_entry(d, e->name, e->method, e->overflow, e->num_failures,
+                                            e->total_content_length, e->first_request_us,
+                                            e->last_request_us, &e->hist),
+                     0);
+  }
+  const struct lc_stats_entry *t = lc_stats_total(src);
+  assert_int_equal(lc_stats_restore_total(d, t->num_failures, t->total_content_length,
+                                          t->first_request_us, t->last_request_us, &t->hist),
+                   0);
+  for (size_t i = 0; i < lc_stats_error_count(src); i++) {
+    const struct lc_stats_error *e = lc_stats_error_at(src, i);
+    assert_int_equal(lc_stats_restore_error(d, e->method, e->name, e->message, e->overflow,
+                                            e->occurrences, e->first_seen_us, e->last_seen_us),
+                     0);
+  }
+  for (size_t i = 0; i < lc_stats_user_error_count(src); i++) {
+    const struct lc_stats_error *e = lc_stats_user_error_at(src, i);
+    assert_int_equal(lc_stats_restore_user_error(d, e->message, e->overflow, e->occurrences,
+                                                 e->first_seen_us, e->last_seen_us),
+                     0);
+  }
+  lc_stats_restore_flags(d, lc_stats_flags(src));
+  return d;
+}
+
+static void assert_entries_equal(const struct lc_stats_entry *a, const struct lc_stats_entry *b) {
+  assert_string_equal(a->name, b->name);
+  assert_string_equal(a->method, b->method);
+  assert_int_equal(a->overflow, b->overflow);
+  assert_int_equal(a->num_requests, b->num_requests);
+  assert_int_equal(a->num_failures, b->num_failures);
+  assert_int_equal(a->total_content_length, b->total_content_length);
+  assert_int_equal(a->first_request_us, b->first_request_us);
+  assert_int_equal(a->last_request_us, b->last_request_us);
+  assert_memory_equal(&a->hist, &b->hist, sizeof a->hist);
+}
+
+static void restore_rebuilds_an_equal_shard(void **state) {
+  (void)state;
+  struct lc_stats *s = lc_stats_new(3, 2);
+  uint64_t seed = 7;
+  const char *names[] = {"/a", "/b", "/c", "/d", "/e"};
+  for (int i = 0; i < 2000; i++) {
+    uint64_t r = rng_next(&seed);
+    bool failed = r % 7 == 0;
+    record(s, names[r % 5], r % 2 ? "GET" : "POST", r % 100000, r % 900, failed,
+           failed ? (r % 3 ? "boom" : r % 5 ? "bang" : "crash") : NULL, 1000 + i);
+    if (r % 50 == 0) lc_stats_record_user_error(s, r % 3 ? "oops" : "argh", 1000 + i);
+  }
+  lc_stats_record_user_error(s, "third", 5000);
+  assert_true(lc_stats_flags(s) & LC_STATS_ENTRIES_CAPPED);
+  assert_true(lc_stats_flags(s) & LC_STATS_ERRORS_CAPPED);
+  struct lc_stats *d = restore_copy(s);
+  assert_int_equal(lc_stats_entry_count(d), lc_stats_entry_count(s));
+  for (size_t i = 0; i < lc_stats_entry_count(s); i++)
+    assert_entries_equal(lc_stats_entry_at(d, i), lc_stats_entry_at(s, i));
+  assert_entries_equal(lc_stats_total(d), lc_stats_total(s));
+  assert_int_equal(lc_stats_error_count(d), lc_stats_error_count(s));
+  for (size_t i = 0; i < lc_stats_error_count(s); i++) {
+    const struct lc_stats_error *a = lc_stats_error_at(d, i), *b = lc_stats_error_at(s, i);
+    assert_string_equal(a->message, b->message);
+    assert_string_equal(a->name, b->name);
+    assert_int_equal(a->overflow, b->overflow);
+    assert_int_equal(a->occurrences, b->occurrences);
+    assert_int_equal(a->first_seen_us, b->first_seen_us);
+    assert_int_equal(a->last_seen_us, b->last_seen_us);
+  }
+  assert_int_equal(lc_stats_user_error_count(d), lc_stats_user_error_count(s));
+  assert_int_equal(lc_stats_flags(d), lc_stats_flags(s));
+  /* a restored shard keeps working: recording an existing key finds its entry */
+  const struct lc_stats_entry *e0 = lc_stats_entry_at(s, 0);
+  const struct lc_stats_error *r0 = lc_stats_error_at(s, 0);
+  assert_false(e0->overflow || r0->overflow);
+  record(d, e0->name, e0->method, 5, 1, false, NULL, 9000);
+  assert_int_equal(find(d, e0->name, e0->method)->num_requests, e0->num_requests + 1);
+  record(d, r0->name, r0->method, 5, 1, true, r0->message, 9000);
+  assert_int_equal(find_error(d, r0->method, r0->name, r0->message)->occurrences,
+                   r0->occurrences + 1);
+  lc_stats_free(d);
+  lc_stats_free(s);
+}
+
+static void restore_rejects_inconsistent_input(void **state) {
+  (void)state;
+  struct lc_stats *s = lc_stats_new(0, 0);
+  struct lc_hist h;
+  lc_hist_init(&h);
+  lc_hist_record(&h, 100);
+  lc_hist_record(&h, 200);
+  assert_int_equal(lc_stats_restore_entry(s, "/x", "GET", false, 3, 0, 1, 2, &h), LC_EINVAL);
+  assert_int_equal(lc_stats_restore_entry(s, "/x", "GET", false, 1, 0, 5, 2, &h), LC_EINVAL);
+  assert_null(find(s, "/x", "GET"));
+  assert_int_equal(lc_stats_restore_entry(s, "/x", "GET", false, 1, 10, 1, 2, &h), 0);
+  assert_int_equal(lc_stats_restore_entry(s, "/x", "GET", false, 0, 0, 1, 2, &h), LC_EINVAL);
+  assert_int_equal(find(s, "/x", "GET")->num_requests, 2);
+  assert_int_equal(lc_stats_total(s)->num_requests, 0); /* the Aggregated entry is separate */
+  struct lc_hist empty;
+  lc_hist_init(&empty);
+  assert_int_equal(lc_stats_restore_total(s, 0, 0, 3, 4, &empty), LC_EINVAL);
+  assert_int_equal(lc_stats_restore_entry(s, "/idle", "GET", false, 0, 0, 0, 0, &empty), 0);
+  assert_int_equal(lc_stats_restore_error(s, "GET", "/x", "e", false, 0, 1, 1), LC_EINVAL);
+  assert_int_equal(lc_stats_restore_error(s, "GET", "/x", "e", false, 2, 1, 1), 0);
+  assert_int_equal(lc_stats_restore_error(s, "GET", "/x", "e", false, 2, 1, 1), LC_EINVAL);
+  assert_int_equal(find_error(s, "GET", "/x", "e")->occurrences, 2);
+  assert_int_equal(lc_stats_restore_user_error(s, "u", false, 1, 9, 8), LC_EINVAL);
+  assert_int_equal(lc_stats_restore_user_error(s, "u", false, 1, 8, 9), 0);
+  assert_int_equal(lc_stats_user_error_count(s), 1);
+  lc_stats_free(s);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(records_requests_and_failures),
@@ -554,6 +671,8 @@ int main(void) {
       cmocka_unit_test(iterates_sorted_by_name_then_method),
       cmocka_unit_test(reset_keeps_entries_and_clears_the_rest),
       cmocka_unit_test(intended_histograms),
+      cmocka_unit_test(restore_rebuilds_an_equal_shard),
+      cmocka_unit_test(restore_rejects_inconsistent_input),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
