@@ -11,6 +11,7 @@
 #include "engine/base/base.h"
 #include "engine/engine.h"
 #include "report/console.h"
+#include "report/html.h"
 #include "report/result.h"
 #include "report/result_plan.h"
 
@@ -111,7 +112,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   struct lc_run_opts ro;
   memset(&ro, 0, sizeof ro);
   char **user_classes = NULL;
-  const char *file = NULL;
+  const char *file = NULL, *html = NULL;
   bool quiet = false, only_summary = false;
   long long exit_on_error = 1, n;
   int rc = LC_EXIT_OK;
@@ -188,7 +189,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
       break;
     case OPT_CSV: rc = not_yet("csv"); goto out;
     case OPT_CSV_FULL_HISTORY: rc = not_yet("csv-full-history"); goto out;
-    case OPT_HTML: rc = not_yet("html"); goto out;
+    case OPT_HTML: html = v; break;
     case OPT_JSON: rc = not_yet("json"); goto out;
     case OPT_JUNIT: rc = not_yet("junit"); goto out;
     case LC_OPT_HELP: lc_cli_usage(stdout, self); goto out;
@@ -234,6 +235,15 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
     lc_plan_free(plan);
     goto usage;
   }
+  /* outputs: the command line wins over `output:`; an unwritable path stops us before the run */
+  if (!html) html = plan->output.html;
+  char werr[512];
+  if (html && lc_report_html_check(html, werr, sizeof werr) != 0) {
+    fprintf(stderr, "loadc run: --html: %s\n", werr);
+    lc_plan_free(plan);
+    rc = LC_EXIT_CANNOT;
+    goto out;
+  }
   ro.user_classes = (const char *const *)user_classes;
   ro.progress = quiet || only_summary || ro.single_user ? NULL : stderr;
   lc_plan_jit(plan);
@@ -275,6 +285,10 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   const struct lc_stats_entry *tot = lc_stats_total(res.totals);
   /* Locust's rule without thresholds: any failed request or error inside a user fails the run */
   if (tot->num_failures > 0 || lc_stats_user_error_count(res.totals) > 0) rc = (int)exit_on_error;
+  if (html && lc_report_html_write(html, &res, werr, sizeof werr) != 0) {
+    fprintf(stderr, "loadc run: --html: %s\n", werr);
+    rc = LC_EXIT_CANNOT;
+  }
   lc_result_classes_free(res.classes, res.nclasses);
   free(cmdline);
   free(libs);
