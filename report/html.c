@@ -280,7 +280,7 @@ static void summary(FILE *f, const struct lc_result *r) {
   duration_text(a, sizeof a, r->duration_us);
   fprintf(f, "<tr><th>Duration</th><td>%s</td></tr>\n", a);
   fprintf(f, "<tr><th>Peak users</th><td>%" PRIu32 "</td></tr>\n", r->peak_users);
-  fprintf(f, "<tr><th>End</th><td>%s</td></tr>\n", end_text(r->end));
+  fprintf(f, "<tr><th>End reason</th><td>%s</td></tr>\n", end_text(r->end));
   if (r->nthresholds == 0)
     fprintf(f, "<tr><th>Thresholds</th><td class=\"muted\">none</td></tr>\n");
   else

@@ -185,7 +185,7 @@ static void test_tables_hold_exact_figures(void **state) {
   assert_contains(html, "<td>2023-11-14 22:13:20 UTC</td>");
   assert_contains(html, "<td>2023-11-14 22:13:22 UTC</td>");
   assert_contains(html, "<th>Peak users</th><td>4</td>");
-  assert_contains(html, "interrupted");
+  assert_contains(html, "<th>End reason</th><td>interrupted");
   assert_contains(html, "task " EVIL_ESC "</td><td class=\"n\">75.0 %</td>");
   assert_contains(html, "other</td><td class=\"n\">25.0 %</td>");
   assert_null(strstr(html, "id=\"saturated\""));
