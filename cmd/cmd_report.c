@@ -7,14 +7,18 @@
 #include "cmd/cli.h"
 #include "engine/base/base.h"
 #include "report/console.h"
+#include "report/csv.h"
+#include "report/html.h"
 #include "report/json.h"
+#include "report/junit.h"
 #include "report/result.h"
 
-enum { OPT_JSON = 1, OPT_CSV, OPT_HTML, OPT_JUNIT, OPT_QUIET };
+enum { OPT_JSON = 1, OPT_CSV, OPT_CSV_FULL_HISTORY, OPT_HTML, OPT_JUNIT, OPT_QUIET };
 
 static const struct lc_opt report_opts[] = {
     {OPT_JSON, "json", 0, LC_OPT_VALUE, "FILE", "write the JSON result again (same document)"},
     {OPT_CSV, "csv", 0, LC_OPT_VALUE, "PREFIX", "write PREFIX_stats.csv and friends"},
+    {OPT_CSV_FULL_HISTORY, "csv-full-history", 0, LC_OPT_FLAG, NULL, "history rows for every entry"},
     {OPT_HTML, "html", 0, LC_OPT_VALUE, "FILE", "write a self-contained HTML report"},
     {OPT_JUNIT, "junit", 0, LC_OPT_VALUE, "FILE", "write thresholds and checks as JUnit XML"},
     {OPT_QUIET, "quiet", 'q', LC_OPT_FLAG, NULL, "do not print the summary"},
@@ -24,7 +28,7 @@ static const struct lc_opt report_opts[] = {
 
 static int report_run(const struct lc_command *self, int argc, char **argv) {
   const char *file = NULL, *json = NULL, *csv = NULL, *html = NULL, *junit = NULL;
-  bool quiet = false;
+  bool quiet = false, full_history = false;
   struct lc_opts p;
   const char *v;
   int id;
@@ -33,6 +37,7 @@ static int report_run(const struct lc_command *self, int argc, char **argv) {
     switch (id) {
     case OPT_JSON: json = v; break;
     case OPT_CSV: csv = v; break;
+    case OPT_CSV_FULL_HISTORY: full_history = true; break;
     case OPT_HTML: html = v; break;
     case OPT_JUNIT: junit = v; break;
     case OPT_QUIET: quiet = true; break;
@@ -51,11 +56,6 @@ static int report_run(const struct lc_command *self, int argc, char **argv) {
     fprintf(stderr, "loadc report: no result file given\nusage: %s\n", self->synopsis);
     return LC_EXIT_USAGE;
   }
-  const char *todo = csv ? "csv" : html ? "html" : junit ? "junit" : NULL;
-  if (todo) {
-    fprintf(stderr, "loadc report: option '--%s' is not implemented yet\n", todo);
-    return LC_EXIT_CANNOT;
-  }
   struct lc_report_doc *doc = NULL;
   char err[768];
   int rc = lc_report_json_load(file, &doc, err, sizeof err);
@@ -71,6 +71,18 @@ static int report_run(const struct lc_command *self, int argc, char **argv) {
   rc = LC_EXIT_OK;
   if (json && lc_report_json_write(json, res, err, sizeof err) != 0) {
     fprintf(stderr, "loadc report: %s\n", err);
+    rc = LC_EXIT_CANNOT;
+  }
+  if (csv && lc_report_csv_write(csv, res, full_history, err, sizeof err) != 0) {
+    fprintf(stderr, "loadc report: %s\n", err);
+    rc = LC_EXIT_CANNOT;
+  }
+  if (html && lc_report_html_write(html, res, err, sizeof err) != 0) {
+    fprintf(stderr, "loadc report: --html: %s\n", err);
+    rc = LC_EXIT_CANNOT;
+  }
+  if (junit && lc_report_junit_write(junit, res, err, sizeof err) != 0) {
+    fprintf(stderr, "loadc report: --junit: %s\n", err);
     rc = LC_EXIT_CANNOT;
   }
   lc_report_doc_free(doc);

@@ -16,6 +16,7 @@
 #include "report/csv.h"
 #include "report/junit.h"
 #include "report/json.h"
+#include "report/html.h"
 #include "report/result.h"
 #include "report/result_plan.h"
 #include "report/thresholds.h"
@@ -64,12 +65,6 @@ static int parse_time(const char *opt, const char *v, int64_t *out) {
   struct lc_unit_error err;
   if (lc_parse_duration(v, strlen(v), out, &err) != 0) return bad_value(opt, err.message);
   return 0;
-}
-
-/* Options that the engine does not write yet are refused rather than ignored. */
-static int not_yet(const char *opt) {
-  fprintf(stderr, "loadc run: option '--%s' is not implemented in this version yet\n", opt);
-  return LC_EXIT_CANNOT;
 }
 
 /* Each user holds a connection: raise the soft limit on open files to the hard one, as Locust
@@ -192,7 +187,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   struct lc_run_opts ro;
   memset(&ro, 0, sizeof ro);
   char **user_classes = NULL;
-  const char *file = NULL, *json_path = NULL;
+  const char *file = NULL, *json_path = NULL, *html = NULL;
   bool quiet = false, only_summary = false;
   const char *csv = NULL;
   bool csv_full_history = false;
@@ -272,7 +267,7 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
       break;
     case OPT_CSV: csv = v; break;
     case OPT_CSV_FULL_HISTORY: csv_full_history = true; break;
-    case OPT_HTML: rc = not_yet("html"); goto out;
+    case OPT_HTML: html = v; break;
     case OPT_JSON: json_path = v; break;
     case OPT_JUNIT: junit = v; break;
     case LC_OPT_HELP: lc_cli_usage(stdout, self); goto out;
@@ -317,6 +312,15 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
     fprintf(stderr, "loadc run: no host: give 'host:' in the scenario or --host URL\n");
     lc_plan_free(plan);
     goto usage;
+  }
+  /* outputs: the command line wins over `output:`; an unwritable path stops us before the run */
+  if (!html) html = plan->output.html;
+  char werr[512];
+  if (html && lc_report_html_check(html, werr, sizeof werr) != 0) {
+    fprintf(stderr, "loadc run: --html: %s\n", werr);
+    lc_plan_free(plan);
+    rc = LC_EXIT_CANNOT;
+    goto out;
   }
   if (!junit) junit = plan->output.junit;
   char perr[512];
@@ -448,6 +452,10 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
   lc_threshold_results_free(res.thresholds, res.nthresholds);
   lc_threshold_index_free(ix);
   if (json_failed) rc = LC_EXIT_CANNOT;
+  if (html && lc_report_html_write(html, &res, werr, sizeof werr) != 0) {
+    fprintf(stderr, "loadc run: --html: %s\n", werr);
+    rc = LC_EXIT_CANNOT;
+  }
   lc_result_classes_free(res.classes, res.nclasses);
   free(res.workers);
   free(cmdline);

@@ -169,9 +169,17 @@ class JsonResult(RunCase):
         p = self.report(os.path.join(self.tmp, "missing.json"))
         self.assertEqual(p.returncode, 3, p.stderr)
         self.assertIn("cannot open", p.stderr)
-        p = self.report(path, "--html", os.path.join(self.tmp, "r.html"))
-        self.assertEqual(p.returncode, 3, p.stderr)
-        self.assertIn("not implemented yet", p.stderr)
+        # the other reports, re-rendered from the result
+        html, junit = os.path.join(self.tmp, "re", "r.html"), os.path.join(self.tmp, "re", "j.xml")
+        prefix = os.path.join(self.tmp, "re", "r")
+        p = self.report(path, "--html", html, "--csv", prefix, "--junit", junit, "-q")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with open(html) as f:
+            self.assertIn("<svg", f.read())
+        with open(junit) as f:
+            self.assertIn("<testsuites", f.read())
+        with open(prefix + "_stats.csv") as f:
+            self.assertTrue(f.readline().startswith("Type,Name,Request Count,Failure Count,"))
         p = self.report()
         self.assertEqual(p.returncode, 2, p.stderr)
 
