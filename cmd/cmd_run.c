@@ -420,23 +420,34 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
                                                lc_hist_percentile(&run.arrivals.lateness, 0.99),
                                                run.arrivals.lateness.count ? run.arrivals.lateness.max : 0};
   }
-  bool csv_failed = lv.csv && lc_report_csv_finish(lv.csv, &res, csv_err, sizeof csv_err) != 0;
-  if (csv_failed) fprintf(stderr, "loadc run: %s\n", csv_err);
+  /* the files first (every one of them, also after Ctrl-C), then the summary and the verdict */
+  bool write_failed = false;
+  if (lv.csv && lc_report_csv_finish(lv.csv, &res, csv_err, sizeof csv_err) != 0) {
+    fprintf(stderr, "loadc run: %s\n", csv_err);
+    write_failed = true;
+  }
   lc_report_csv_free(lv.csv);
+  if (json_path) {
+    char err[512];
+    if (lc_report_json_write(json_path, &res, err, sizeof err) != 0) {
+      fprintf(stderr, "loadc run: %s\n", err);
+      write_failed = true;
+    }
+  }
+  if (html && lc_report_html_write(html, &res, werr, sizeof werr) != 0) {
+    fprintf(stderr, "loadc run: --html: %s\n", werr);
+    write_failed = true;
+  }
+  if (junit && lc_report_junit_write(junit, &res, perr, sizeof perr) != 0) {
+    fprintf(stderr, "loadc run: JUnit report: %s\n", perr);
+    write_failed = true;
+  }
 
   if (!quiet && !ro.single_user) {
     lc_report_console_summary(stdout, &res);
     lc_report_console_thresholds(stdout, &res);
   }
   const struct lc_stats_entry *tot = lc_stats_total(res.totals);
-  bool json_failed = false;
-  if (json_path) {
-    char err[512];
-    if (lc_report_json_write(json_path, &res, err, sizeof err) != 0) {
-      fprintf(stderr, "loadc run: %s\n", err);
-      json_failed = true;
-    }
-  }
   if (res.nthresholds > 0) {
     /* with thresholds, they alone judge the run */
     if (!res.thresholds_passed) rc = (int)exit_on_error;
@@ -444,18 +455,9 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
     /* Locust's rule without thresholds: any failed request or error inside a user fails it */
     rc = (int)exit_on_error;
   }
-  if (csv_failed) rc = LC_EXIT_CANNOT;
-  if (junit && lc_report_junit_write(junit, &res, perr, sizeof perr) != 0) {
-    fprintf(stderr, "loadc run: JUnit report: %s\n", perr);
-    rc = LC_EXIT_CANNOT;
-  }
+  if (write_failed) rc = LC_EXIT_CANNOT;
   lc_threshold_results_free(res.thresholds, res.nthresholds);
   lc_threshold_index_free(ix);
-  if (json_failed) rc = LC_EXIT_CANNOT;
-  if (html && lc_report_html_write(html, &res, werr, sizeof werr) != 0) {
-    fprintf(stderr, "loadc run: --html: %s\n", werr);
-    rc = LC_EXIT_CANNOT;
-  }
   lc_result_classes_free(res.classes, res.nclasses);
   free(res.workers);
   free(cmdline);

@@ -597,8 +597,22 @@ static void run_script(struct worker *w, bool teardown) {
   lc_user_start(w->script);
 }
 
+/* Arrivals whose time has come but that a saturated worker had not started yet when the run
+ * stops: they count as dropped, so that started + dropped is every arrival that was due. */
+static void drop_overdue_arrivals(struct worker *w) {
+  struct engine *e = w->e;
+  int64_t now = lc_now_us();
+  while (w->next_due_us != LC_ARRIVAL_END && w->next_due_us <= now) {
+    w->arrivals_dropped++;
+    w->next_k += e->nworkers;
+    int64_t due = lc_arrival_due_us(&e->timeline, w->next_k);
+    w->next_due_us = due == LC_ARRIVAL_END ? LC_ARRIVAL_END : w->t0_us + due;
+  }
+}
+
 static void stop_all(struct worker *w, bool force) {
   w->stopping = true;
+  if (w->arrivals_on) drop_overdue_arrivals(w);
   w->arrivals_on = false;
   uv_timer_stop(&w->arrival_timer);
   if (w->alive == 0) {
