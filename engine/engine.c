@@ -20,6 +20,7 @@
 #include "engine/feeder.h"
 #include "engine/http.h"
 #include "engine/render.h"
+#include "engine/request.h"
 #include "engine/rng.h"
 #include "engine/user.h"
 
@@ -738,6 +739,7 @@ static void worker_main(void *arg) {
   w->cpu_mark_us = thread_cpu_us();
   w->wall_mark_us = lc_now_us();
   uv_run(&w->loop, UV_RUN_DEFAULT);
+  lc_request_thread_release();
   on_reaper(&w->reaper);
   if (uv_loop_close(&w->loop) != 0) lc_log(LC_LOG_DEBUG, "worker %u: loop not closed", w->index);
 }

@@ -316,9 +316,35 @@ static const char *find_header(const struct lc_http_response *resp, const char *
   return NULL;
 }
 
+/* PCRE2 match data, one per thread (worker) and grown to the largest pattern met, so that
+ * judging a response allocates none: freed by lc_request_thread_release. */
+static _Thread_local pcre2_match_data *tl_md;
+static _Thread_local uint32_t tl_pairs;
+
+static pcre2_match_data *match_data(const pcre2_code *re) {
+  uint32_t groups = 0;
+  pcre2_pattern_info(re, PCRE2_INFO_CAPTURECOUNT, &groups);
+  if (!tl_md || tl_pairs < groups + 1) {
+    pcre2_match_data_free(tl_md);
+    tl_pairs = groups + 1 < 16 ? 16 : groups + 1;
+    tl_md = pcre2_match_data_create(tl_pairs, NULL);
+    if (!tl_md) {
+      lc_log(LC_LOG_ERROR, "out of memory (PCRE2 match data)");
+      abort();
+    }
+  }
+  return tl_md;
+}
+
+void lc_request_thread_release(void) {
+  pcre2_match_data_free(tl_md);
+  tl_md = NULL;
+  tl_pairs = 0;
+}
+
 static bool regex_find(void *re, const char *s, size_t n, size_t group, const char **out,
                        size_t *out_len) {
-  pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+  pcre2_match_data *md = match_data(re);
   int rc = pcre2_match(re, (PCRE2_SPTR)s, n, 0, 0, md, NULL);
   bool found = rc >= 0 && (int)group < rc;
   if (found) {
@@ -330,7 +356,6 @@ static bool regex_find(void *re, const char *s, size_t n, size_t group, const ch
       *out_len = ov[2 * group + 1] - ov[2 * group];
     }
   }
-  pcre2_match_data_free(md);
   return found;
 }
 
@@ -666,7 +691,7 @@ static void capture_json(const struct lc_capture *cap, struct judged *j, struct 
 static void capture_regex(const struct lc_capture *cap, const struct lc_http_response *r,
                           struct picker *p) {
   if (!r->body) return;
-  pcre2_match_data *md = pcre2_match_data_create_from_pattern(cap->regex, NULL);
+  pcre2_match_data *md = match_data(cap->regex);
   size_t off = 0;
   int group = cap->group;
   if (cap->group_name) {
@@ -683,7 +708,6 @@ static void capture_regex(const struct lc_capture *cap, const struct lc_http_res
     }
     off = ov[1] > ov[0] ? ov[1] : ov[1] + 1;
   }
-  pcre2_match_data_free(md);
 }
 
 static void capture_header(const struct lc_capture *cap, const struct lc_http_response *r,

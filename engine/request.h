@@ -43,4 +43,8 @@ void lc_request_finish(const struct lc_request *r, const struct lc_request_build
                        struct lc_vars *vars, struct lc_request_result *out);
 void lc_request_result_release(struct lc_request_result *res);
 
+/* Frees the calling thread's PCRE2 match data (kept across responses so that judging one
+ * allocates none); a worker calls it before its thread ends. */
+void lc_request_thread_release(void);
+
 #endif
