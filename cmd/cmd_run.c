@@ -341,6 +341,9 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
       goto out;
     }
   }
+  if (plan->insecure.file)
+    lc_log(LC_LOG_WARN, "TLS certificate verification is off (verify_tls: false at %s:%u): the "
+                        "target's identity is not checked", plan->insecure.file, plan->insecure.line);
   ro.user_classes = (const char *const *)user_classes;
   lc_plan_jit(plan);
   raise_nofile();

@@ -599,6 +599,8 @@ static void read_transport(struct rq *q, const struct lc_node *m, struct lc_requ
     q->bad = true;
   if ((n = lc_node_get(m, "verify_tls", NULL)) && cc_bool(q->c, n, &r->verify_tls))
     q->bad = true;
+  else if (n && !r->verify_tls && !q->c->plan->insecure.file)
+    q->c->plan->insecure = *at(n); /* the first place that turns verification off, for a warning */
   if ((n = lc_node_get(m, "http_version", NULL))) {
     int v = word(q, n, "http_version", http_versions, version_aliases, false);
     if (v >= 0) r->http_version = v == 0 ? 11 : 2;

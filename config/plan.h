@@ -362,6 +362,7 @@ struct lc_plan {
   struct lc_threshold *thresholds;
   size_t nthresholds;
   struct lc_output output;
+  struct lc_mark insecure;     /* the first `verify_tls: false` (file NULL: none) */
   struct lc_strs tags, exclude_tags;  /* the filters the plan was compiled with */
   struct lc_plan_owned *owned;        /* internal: the memory behind all of the above */
 };

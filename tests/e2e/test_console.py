@@ -76,6 +76,20 @@ class ConsoleCase(unittest.TestCase):
         self.assertNotIn(HEADER, p.stderr)
         self.assertEqual(p.returncode, 1)
 
+    def test_tls_verification_off_is_warned_once(self):
+        path = os.path.join(self.tmp, "insecure.yaml")
+        with open(path, "w") as f:
+            f.write("version: 1\nusers:\n  U:\n    tasks:\n"
+                    "      - {get: /json, verify_tls: false}\n"
+                    "      - {get: /json, name: again, verify_tls: false}\n")
+        p = subprocess.run([LOADC, "run", path, "-H", self.server.url, "-i", "4", "--only-summary"],
+                           capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stderr.count("TLS certificate verification is off"), 1, p.stderr)
+        self.assertIn("verify_tls: false at %s:5)" % path, p.stderr)
+        q = self.run_loadc("--only-summary")
+        self.assertNotIn("TLS certificate verification", q.stderr)
+
     def run_on_terminal(self, env):
         """Runs loadc with stderr on a pseudo-terminal; returns what it wrote there."""
         master, slave = pty.openpty()
