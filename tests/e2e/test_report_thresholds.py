@@ -117,6 +117,18 @@ class ThresholdRunCase(unittest.TestCase):
         self.assertTrue(all(c.find("failure") is None for c in th.values()))
         self.assertEqual(root.get("skipped"), "0")
 
+    def test_intended_threshold_without_scheduled_users_fails(self):
+        # a closed model without pacing records nothing from the intended start
+        path = self.scenario(MIXED, ["requests == 20", "p99_intended < 1s"])
+        rc, out, err = self.run_loadc(path, "-i", 5)
+        self.assertEqual(rc, 1, out + err)
+        self.assertEqual(self.server_requests(), 20)
+        self.assertRegex(out, r"(?m)^FAIL  p99_intended < 1s +measured n/a +limit < 1000 ms  "
+                              r"\(no response time from the intended start: the run had no "
+                              r"scheduled users \(open model, constant_pacing or "
+                              r"constant_throughput\)\)$")
+        self.assertNotIn("Response time percentiles from the intended start", out)
+
     def test_exit_1_failing_threshold(self):
         junit = os.path.join(self.tmp, "j.xml")
         path = self.scenario(MIXED, ["requests == 20", "error_rate < 10%"])
