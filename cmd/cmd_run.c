@@ -144,7 +144,7 @@ static int on_second(void *ctx, const struct lc_run_view *v) {
   if (lv->aborted >= 0) return 0;
   for (size_t i = 0; i < lv->plan->nthresholds; i++) {
     const struct lc_threshold *t = &lv->plan->thresholds[i];
-    if (!t->abort_on_fail || t->intended || v->elapsed_us < t->delay_us) continue;
+    if (!t->abort_on_fail || v->elapsed_us < t->delay_us) continue;
     struct lc_threshold_result r;
     lc_threshold_eval(lv->ix, t, v->totals, v->elapsed_us, &r);
     if (r.passed) {

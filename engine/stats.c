@@ -540,6 +540,31 @@ int lc_stats_restore_total(struct lc_stats *s, uint64_t num_failures,
   return 0;
 }
 
+int lc_stats_restore_intended(struct lc_stats *s, bool total, const char *name,
+                              const char *method, bool overflow, const struct lc_hist *h) {
+  struct lc_stats_entry *e;
+  bool merge = false;
+  if (total) {
+    e = s->total;
+  } else if (overflow) {
+    e = s->overflow;
+  } else {
+    struct lc_stats_key k;
+    lc_stats_key_init(&k, name, method);
+    e = entry_find(s, &k);
+    if (!e && s->idx.used >= s->max_entries) { /* restored into the overflow entry */
+      e = s->overflow;
+      merge = true;
+    }
+  }
+  if (!e) return LC_EINVAL;
+  if (merge)
+    lc_hist_merge(intended_of(e), h);
+  else
+    lc_hist_copy(intended_of(e), h);
+  return 0;
+}
+
 static int restore_err(struct lc_stats *s, struct errtab *t, uint64_t key, const char *method,
                        const char *name, const char *message, bool overflow, uint64_t n,
                        int64_t first, int64_t last) {

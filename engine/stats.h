@@ -177,6 +177,14 @@ int lc_stats_restore_entry(struct lc_stats *s, const char *name, const char *met
 int lc_stats_restore_total(struct lc_stats *s, uint64_t num_failures,
                            uint64_t total_content_length, int64_t first_request_us,
                            int64_t last_request_us, const struct lc_hist *h);
+/* Sets the histogram of response times from the intended start (lc_stats_entry.intended) of
+ * an entry already restored: the Aggregated entry when `total`, else the overflow entry when
+ * `overflow`, else the entry (name, method); for a name that lc_stats_restore_entry put into the
+ * overflow entry (beyond the cap), adds `h` to the overflow entry's as a merge would. Replaces
+ * what the entry held (allocating its histogram if it had none). Returns 0, or LC_EINVAL (and
+ * changes nothing) when that entry does not exist. */
+int lc_stats_restore_intended(struct lc_stats *s, bool total, const char *name,
+                              const char *method, bool overflow, const struct lc_hist *h);
 /* Adds an error (method, name, message; `message` cut like a recorded one) or, when `overflow`,
  * the overflow error, with its occurrences and first/last seen. Returns 0, or LC_EINVAL (and
  * changes nothing) when occurrences is 0, first > last, or the error is already there. The

@@ -1,4 +1,4 @@
-/* csv.c: Locust's four CSV files (see csv.h for the columns and number formats). Every file
+/* csv.c: Locust's four CSV files and loadc's fifth, _stats_intended.csv (see csv.h for the columns and number formats). Every file
  * but the live history is written whole to a temporary name beside it and renamed; the live
  * history is appended to, a row at a time, and rewritten whole once at the end. */
 #include "report/csv.h"
@@ -28,10 +28,14 @@ static const char history_header[] =
 static const char failures_header[] =
     "Method,Name,Error,Occurrences,First Seen,Last Seen\r\n";
 static const char exceptions_header[] = "Count,Message,Traceback,Nodes\r\n";
+static const char intended_header[] =
+    "Type,Name,Request Count,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%\r\n";
 
 static const char *const suffixes[] = {"_stats.csv", "_stats_history.csv", "_failures.csv",
-                                       "_exceptions.csv"};
-enum { F_STATS, F_HISTORY, F_FAILURES, F_EXCEPTIONS, F_COUNT };
+                                       "_exceptions.csv", "_stats_intended.csv"};
+/* F_INTENDED is written only when an entry has response times from the intended start. */
+enum { F_STATS, F_HISTORY, F_FAILURES, F_EXCEPTIONS, F_INTENDED, F_COUNT };
+#define LOCUST_FILES (1u << F_STATS | 1u << F_HISTORY | 1u << F_FAILURES | 1u << F_EXCEPTIONS)
 
 struct lc_report_csv {
   char *prefix;
@@ -128,6 +132,37 @@ static void write_stats(FILE *f, const struct snap *s) {
   for (size_t i = 0; i < n; i++) stats_row(f, rows[i]->method, rows[i]->name, rows[i], s->duration_s);
   free(rows);
   stats_row(f, "", LC_STATS_TOTAL_NAME, lc_stats_total(s->totals), s->duration_s);
+}
+
+static bool has_intended(const struct lc_stats_entry *e) {
+  return e->intended && e->intended->count;
+}
+
+/* Whether any entry (or the Aggregated one) has response times from the intended start. */
+static bool any_intended(const struct lc_stats *totals) {
+  if (has_intended(lc_stats_total(totals))) return true;
+  for (size_t i = 0; i < lc_stats_entry_count(totals); i++)
+    if (has_intended(lc_stats_entry_at(totals, i))) return true;
+  return false;
+}
+
+static void intended_row(FILE *f, const char *type, const char *name, const struct lc_hist *h) {
+  put_str(f, type), sep(f), put_str(f, name), sep(f), put_u64(f, h->count);
+  for (size_t k = 0; k < LC_PCT_COUNT; k++) sep(f), put_ms(f, lc_hist_percentile(h, lc_pct_values[k]));
+  fputs("\r\n", f);
+}
+
+/* The entries that have response times from the intended start, in _stats.csv's order, then
+ * Aggregated. */
+static void write_intended(FILE *f, const struct snap *s) {
+  fputs(intended_header, f);
+  size_t n = 0;
+  const struct lc_stats_entry **rows = lc_stats_sorted(s->totals, &n);
+  for (size_t i = 0; i < n; i++)
+    if (has_intended(rows[i])) intended_row(f, rows[i]->method, rows[i]->name, rows[i]->intended);
+  free(rows);
+  const struct lc_stats_entry *tot = lc_stats_total(s->totals);
+  if (has_intended(tot)) intended_row(f, "", LC_STATS_TOTAL_NAME, tot->intended);
 }
 
 static void write_failures(FILE *f, const struct snap *s) {
@@ -301,7 +336,7 @@ out:
 
 typedef void (*writer_fn)(FILE *, const struct snap *);
 static const writer_fn writers[F_COUNT] = {write_stats, write_history, write_failures,
-                                           write_exceptions};
+                                           write_exceptions, write_intended};
 
 /* Writes the files of `prefix` whose bit is set in `mask`. */
 static int write_files(const char *prefix, unsigned mask, const struct snap *s, char *err,
@@ -318,10 +353,23 @@ static int write_files(const char *prefix, unsigned mask, const struct snap *s, 
 
 /* ---- public ---- */
 
+/* The intended file with `totals`, or when no entry has one, no such file: one left by an
+ * earlier run with the same prefix is removed so that it is not taken for this run's. */
+static int write_or_remove_intended(const char *prefix, const struct snap *s, char *err,
+                                    size_t errlen) {
+  if (any_intended(s->totals)) return write_files(prefix, 1u << F_INTENDED, s, err, errlen);
+  char *path = path_of(prefix, F_INTENDED);
+  int rc = 0;
+  if (unlink(path) != 0 && errno != ENOENT) rc = fail(err, errlen, "remove", path, errno);
+  free(path);
+  return rc;
+}
+
 int lc_report_csv_write(const char *prefix, const struct lc_result *res, bool full_history,
                         char *err, size_t errlen) {
   struct snap s = {res->totals, res->history, (double)res->duration_us / 1e6, full_history};
-  return write_files(prefix, (1u << F_COUNT) - 1, &s, err, errlen);
+  int rc = write_files(prefix, LOCUST_FILES, &s, err, errlen);
+  return rc != 0 ? rc : write_or_remove_intended(prefix, &s, err, errlen);
 }
 
 int lc_report_csv_open(struct lc_report_csv **out, const char *prefix, bool full_history,
@@ -329,7 +377,8 @@ int lc_report_csv_open(struct lc_report_csv **out, const char *prefix, bool full
   *out = NULL;
   struct lc_stats *empty = lc_stats_new(1, 1);
   struct snap s = {empty, NULL, 0, full_history};
-  int rc = write_files(prefix, (1u << F_COUNT) - 1, &s, err, errlen);
+  int rc = write_files(prefix, LOCUST_FILES, &s, err, errlen);
+  if (rc == 0) rc = write_or_remove_intended(prefix, &s, err, errlen);
   lc_stats_free(empty);
   if (rc != 0) return rc;
   char *hpath = path_of(prefix, F_HISTORY);
@@ -352,6 +401,7 @@ int lc_report_csv_update(struct lc_report_csv *c, const struct lc_stats *totals,
   struct snap s = {totals, NULL, (double)elapsed_us / 1e6, c->full_history};
   int rc = write_files(c->prefix, 1u << F_STATS | 1u << F_FAILURES | 1u << F_EXCEPTIONS, &s, err,
                        errlen);
+  if (rc == 0 && any_intended(totals)) rc = write_files(c->prefix, 1u << F_INTENDED, &s, err, errlen);
   if (rc != 0 || !c->history) return rc;
   size_t n = lc_history_row_count(history);
   if (n < c->rows_written) c->rows_written = 0;  /* the history was reset */

@@ -25,6 +25,12 @@
  *     times in integer epoch seconds, errors in the order they first occurred;
  *   - _exceptions.csv: Count,Message,Traceback,Nodes from the user errors; Traceback is empty
  *     and Nodes is "local" (loadc runs no Python, and runs on one node).
+ *   - PREFIX_stats_intended.csv (loadc's, not Locust's): Type,Name,Request Count and the 11
+ *     percentiles of the response times from the intended start (lc_stats_entry.intended: open
+ *     model, constant_pacing / constant_throughput users), formatted as in _stats.csv; a row per
+ *     entry that has them, in _stats.csv's order, then Aggregated. Request Count is the
+ *     histogram's count, corrected samples included. Written only when some entry has them;
+ *     otherwise a file of that name (left by an earlier run with the prefix) is removed.
  *
  * Files are written to PATH.tmp.PID in the same directory and renamed over PATH, so a reader
  * never sees a half-written file; the directories of the prefix are created (mkdir -p). Errors
@@ -39,7 +45,7 @@
 
 #include "report/result.h"
 
-/* Writes the four files of `prefix` (read, not kept) from `res` (read-only). Returns 0, or
+/* Writes the four files of `prefix` (and _stats_intended.csv, see above) (read, not kept) from `res` (read-only). Returns 0, or
  * LC_EIO with a message in err[errlen] (a file may then be missing, never half-written). */
 int lc_report_csv_write(const char *prefix, const struct lc_result *res, bool full_history,
                         char *err, size_t errlen);
@@ -47,14 +53,16 @@ int lc_report_csv_write(const char *prefix, const struct lc_result *res, bool fu
 /* The live writer of one run. */
 struct lc_report_csv;
 
-/* Creates the directories of `prefix` and the four files with their headers only, so that an
+/* Creates the directories of `prefix` and the four files with their headers only (and removes
+ * a stale _stats_intended.csv), so that an
  * unwritable path fails before the run starts, and opens the history file for appending.
  * Returns 0 and sets *out (free with lc_report_csv_free), or LC_EIO with a message in err. */
 int lc_report_csv_open(struct lc_report_csv **out, const char *prefix, bool full_history,
                        char *err, size_t errlen);
 
 /* The per-second call: rewrites _stats, _failures and _exceptions from `totals` (with rates
- * over `elapsed_us`) and appends to _stats_history the rows of `history` not written yet (the
+ * over `elapsed_us`; _stats_intended too once an entry has them) and appends to _stats_history
+ * the rows of `history` not written yet (the
  * file is never rewritten here; after a reset of the history, its new rows are appended).
  * Reads its arguments only. Returns 0 or LC_EIO with a message in err. */
 int lc_report_csv_update(struct lc_report_csv *c, const struct lc_stats *totals,

@@ -338,6 +338,59 @@ static void pct_row(FILE *f, const char *type, const char *name, const struct lc
   fprintf(f, "</tr>\n");
 }
 
+static bool has_intended(const struct lc_stats_entry *e) {
+  return e->intended && e->intended->count;
+}
+
+static void intended_row(FILE *f, const char *type, const char *name, const struct lc_hist *h,
+                         bool total) {
+  fprintf(f, "<tr%s><td>", total ? " class=\"total\"" : "");
+  esc(f, type);
+  fprintf(f, "</td><td>");
+  esc(f, name);
+  fprintf(f, "</td>");
+  for (size_t k = 0; k < LC_PCT_COUNT; k++)
+    fprintf(f, "<td class=\"n\">%.1f</td>", ms(lc_hist_percentile(h, lc_pct_values[k])));
+  fprintf(f, "<td class=\"n\">%" PRIu64 "</td></tr>\n", h->count);
+}
+
+/* Response times from the intended start (open model, paced users), only when the run has
+ * them: the entries that have them, then Aggregated (the console's second table). */
+static void intended_table(FILE *f, const struct lc_stats_entry *const *rows, size_t n,
+                           const struct lc_stats_entry *tot) {
+  if (!has_intended(tot)) return;
+  fprintf(f, "<h2 id=\"intended\">Response time percentiles from the intended start</h2>\n"
+             "<p class=\"muted\">Milliseconds, coordinated omission corrected: includes the "
+             "time a request waited for its turn (a late arrival of the open model, or the "
+             "iterations a paced user missed while a request overran its interval).</p>\n"
+             "<table class=\"intended\">\n<tr><th>Type</th><th>Name</th>");
+  for (size_t k = 0; k < LC_PCT_COUNT; k++) fprintf(f, "<th>%sile (ms)</th>", lc_pct_labels[k]);
+  fprintf(f, "<th># Samples</th></tr>\n");
+  for (size_t i = 0; i < n; i++)
+    if (has_intended(rows[i])) intended_row(f, rows[i]->method, rows[i]->name, rows[i]->intended, false);
+  intended_row(f, "", "Aggregated", tot->intended, true);
+  fprintf(f, "</table>\n");
+}
+
+/* The open model's arrivals (the console's "Arrivals:" line). */
+static void arrivals_box(FILE *f, const struct lc_result *r) {
+  if (!r->open_model) return;
+  const struct lc_result_arrivals *a = &r->arrivals;
+  fprintf(f, "<h2 id=\"arrivals\">Arrivals</h2>\n<table class=\"arrivals summary\">\n"
+             "<tr><th>Scheduled</th><td class=\"n\">%" PRIu64 "</td></tr>\n"
+             "<tr><th>Started</th><td class=\"n\">%" PRIu64 "</td></tr>\n"
+             "<tr><th>Dropped</th><td class=\"n%s\">%" PRIu64 "</td></tr>\n"
+             "<tr><th>Max users</th><td class=\"n\">%" PRIu32 "</td></tr>\n"
+             "<tr><th>Late (over 1 ms)</th><td class=\"n\">%" PRIu64 "</td></tr>\n"
+             "<tr><th>Lateness p99</th><td class=\"n\">%.1f ms</td></tr>\n"
+             "<tr><th>Lateness max</th><td class=\"n\">%.1f ms</td></tr>\n</table>\n",
+          a->scheduled, a->started, a->dropped ? " fail" : "", a->dropped, a->max_users, a->late,
+          ms(a->lateness_p99_us), ms(a->lateness_max_us));
+  if (a->dropped)
+    fprintf(f, "<p class=\"muted\">Dropped arrivals found max_users users busy: the target "
+               "was slower than the arrival rate allows.</p>\n");
+}
+
 static void request_tables(FILE *f, const struct lc_result *r) {
   double secs = r->duration_us > 0 ? (double)r->duration_us / 1e6 : 1;
   size_t n = 0;
@@ -360,6 +413,7 @@ static void request_tables(FILE *f, const struct lc_result *r) {
   for (size_t i = 0; i < n; i++) pct_row(f, rows[i]->method, rows[i]->name, rows[i], false);
   if (tot) pct_row(f, "", "Aggregated", tot, true);
   fprintf(f, "</table>\n");
+  if (tot) intended_table(f, rows, n, tot);
   free(rows);
 }
 
@@ -414,8 +468,14 @@ static void threshold_table(FILE *f, const struct lc_result *r) {
     esc(f, t->filter);
     fprintf(f, "</td><td class=\"n\">%s</td><td class=\"n\">", m);
     esc(f, t->op);
-    fprintf(f, " %s</td><td class=\"%s\">%s%s</td></tr>\n", l, t->passed ? "pass" : "fail",
+    fprintf(f, " %s</td><td class=\"%s\">%s%s", l, t->passed ? "pass" : "fail",
             t->passed ? "pass" : "fail", t->aborted_run ? " (stopped the run)" : "");
+    if (t->note) {
+      fprintf(f, " <span class=\"muted\">(");
+      esc(f, t->note);
+      fprintf(f, ")</span>");
+    }
+    fprintf(f, "</td></tr>\n");
   }
   fprintf(f, "</table>\n");
 }
@@ -475,6 +535,7 @@ int lc_report_html_fwrite(FILE *f, const struct lc_result *r) {
                "spent waiting in loadc and the load was lower than intended: use more threads "
                "or machines, or fewer users.</div>\n");
   summary(f, r);
+  arrivals_box(f, r);
   request_tables(f, r);
   error_tables(f, r->totals);
   threshold_table(f, r);

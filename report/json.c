@@ -70,6 +70,19 @@ static json_t *hist_json(const struct lc_hist *h) {
   return o;
 }
 
+/* Response times from the intended start: the same figures and histogram as the entry's own. */
+static json_t *intended_json(const struct lc_hist *h) {
+  json_t *o = json_object();
+  set(o, "count", jint(h->count));
+  set(o, "min_ms", jms(h->min));
+  set(o, "max_ms", jms(h->max));
+  set(o, "avg_ms", json_real(lc_hist_mean(h) / 1000.0));
+  set(o, "median_ms", jms(lc_hist_median(h)));
+  set(o, "percentiles_ms", pct_object(h));
+  set(o, "histogram", hist_json(h));
+  return o;
+}
+
 static json_t *entry_json(const struct lc_stats_entry *e, double duration_s) {
   json_t *o = json_object();
   bool any = e->num_requests > 0;
@@ -92,6 +105,7 @@ static json_t *entry_json(const struct lc_stats_entry *e, double duration_s) {
   set(o, "rps", json_real(duration_s > 0 ? (double)e->num_requests / duration_s : 0.0));
   set(o, "fps", json_real(duration_s > 0 ? (double)e->num_failures / duration_s : 0.0));
   set(o, "histogram", hist_json(h));
+  if (e->intended && e->intended->count) set(o, "intended", intended_json(e->intended));
   return o;
 }
 
@@ -173,6 +187,8 @@ static json_t *thresholds_json(const struct lc_result *r) {
     set(o, "passed", json_boolean(t->passed));
     set(o, "abort_on_fail", json_boolean(t->abort_on_fail));
     set(o, "aborted_run", json_boolean(t->aborted_run));
+    set(o, "skipped", json_boolean(t->skipped));
+    set(o, "note", jstr(t->note));
     json_array_append_new(a, o);
   }
   return a;
@@ -250,6 +266,17 @@ static json_t *result_json(const struct lc_result *r) {
   set(doc, "classes", classes_json(r));
   set(doc, "workers", workers_json(r));
   set(doc, "saturated", json_boolean(r->saturated));
+  set(doc, "open_model", json_boolean(r->open_model));
+  if (r->open_model) {
+    const struct lc_result_arrivals *a = &r->arrivals;
+    set(doc, "arrivals",
+        json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "scheduled", jint(a->scheduled), "started",
+                  jint(a->started), "dropped", jint(a->dropped), "late", jint(a->late),
+                  "max_users", jint(a->max_users), "lateness_p99_ms", jms(a->lateness_p99_us),
+                  "lateness_max_ms", jms(a->lateness_max_us)));
+  } else {
+    set(doc, "arrivals", json_null());
+  }
   return doc;
 }
 
@@ -549,8 +576,26 @@ static void load_entry(struct rd *r, struct lc_stats *st, json_t *o, const char 
   }
   int rc = total ? lc_stats_restore_total(st, fails, bytes, first, last, h)
                  : lc_stats_restore_entry(st, name, method, overflow, fails, bytes, first, last, h);
-  if (rc != 0)
+  if (rc != 0) {
     fail(r, where, "inconsistent entry (a duplicate, more failures than requests, or bad times)");
+    return;
+  }
+  /* optional (format 1 files written before it existed have none) */
+  json_t *io = json_object_get(o, "intended");
+  if (!io) return;
+  char w[128];
+  snprintf(w, sizeof w, "%s.intended", where);
+  if (!json_is_object(io)) {
+    fail(r, w, "must be an object");
+    return;
+  }
+  if (!load_hist(r, io, w, h)) return;
+  if (get_u64(r, io, w, "count") != h->count) {
+    fail(r, w, "count differs from the histogram's count (%" PRIu64 ")", h->count);
+    return;
+  }
+  if (lc_stats_restore_intended(st, total, name, method, overflow, h) != 0)
+    fail(r, w, "names no entry");
 }
 
 static void load_errors(struct rd *r, struct lc_stats *st, json_t *doc, bool user) {
@@ -680,6 +725,9 @@ static void load_thresholds(struct rd *r, struct lc_result *res, json_t *doc) {
     t->passed = get_bool(r, o, w, "passed");
     t->abort_on_fail = get_bool(r, o, w, "abort_on_fail");
     t->aborted_run = get_bool(r, o, w, "aborted_run");
+    /* optional: added to format 1 later */
+    t->skipped = json_object_get(o, "skipped") && get_bool(r, o, w, "skipped");
+    t->note = json_object_get(o, "note") ? get_str(r, o, w, "note", true) : NULL;
     res->nthresholds = i + 1;
   }
 }
@@ -728,6 +776,29 @@ static void load_workers(struct rd *r, struct lc_result *res, json_t *doc) {
     res->nworkers = i + 1;
   }
   res->saturated = get_bool(r, doc, "result", "saturated");
+}
+
+/* The open model's figures: optional (added to format 1 later; absent means a closed model). */
+static void load_arrivals(struct rd *r, struct lc_result *res, json_t *doc) {
+  res->open_model = json_object_get(doc, "open_model") && get_bool(r, doc, "result", "open_model");
+  json_t *a = json_object_get(doc, "arrivals");
+  if (!res->open_model) {
+    if (a && !json_is_null(a)) fail(r, "arrivals", "must be null when open_model is false");
+    return;
+  }
+  const char *w = "arrivals";
+  if (!json_is_object(a)) {
+    fail(r, w, "must be an object when open_model is true");
+    return;
+  }
+  struct lc_result_arrivals *v = &res->arrivals;
+  v->scheduled = get_u64(r, a, w, "scheduled");
+  v->started = get_u64(r, a, w, "started");
+  v->dropped = get_u64(r, a, w, "dropped");
+  v->late = get_u64(r, a, w, "late");
+  v->max_users = get_u32(r, a, w, "max_users");
+  v->lateness_p99_us = get_ms(r, a, w, "lateness_p99_ms");
+  v->lateness_max_us = get_ms(r, a, w, "lateness_max_ms");
 }
 
 static void load_stats(struct rd *r, struct lc_report_doc *d, json_t *doc) {
@@ -782,6 +853,7 @@ static int load_doc(json_t *doc, struct lc_report_doc **out, char *err, size_t e
   load_thresholds(&r, res, doc);
   load_classes(&r, res, doc);
   load_workers(&r, res, doc);
+  load_arrivals(&r, res, doc);
   if (r.failed) {
     lc_report_doc_free(d);
     return LC_EINVAL;

@@ -36,7 +36,7 @@ struct lc_threshold_result {
   bool passed;              /* false also when nothing was measured */
   bool abort_on_fail;
   bool aborted_run;         /* this one stopped the run */
-  bool skipped;             /* not measured by this version (p99_intended): passed stays true */
+  bool skipped;             /* not measured by design: passed stays true (no metric uses it now) */
   const char *note;         /* why it was not measured or skipped, or NULL */
 };
 

@@ -189,9 +189,17 @@ static char *filter_text(const struct lc_threshold *t) {
   return b.len ? lc_buf_steal(&b) : (lc_buf_release(&b), NULL);
 }
 
-/* The raw measure (us, ratio or plain) over the selected entries; NaN when none. */
+/* The histogram a latency threshold reads from an entry: its response times, or for an
+ * `_intended` threshold those measured from the intended start (NULL when it has none). */
+static const struct lc_hist *hist_of(const struct lc_threshold *t, const struct lc_stats_entry *e) {
+  if (!t->intended) return &e->hist;
+  return e->intended && e->intended->count ? e->intended : NULL;
+}
+
+/* The raw measure (us, ratio or plain) over the selected entries; NaN when none (for an
+ * `_intended` threshold: when none of them has a histogram from the intended start). */
 static double measure(const struct lc_threshold_index *ix, const struct lc_threshold *t,
-                      const struct lc_stats *totals, int64_t duration_us) {
+                      const struct lc_stats *totals, int64_t duration_us, bool *no_intended) {
   const struct lc_hist *h;
   uint64_t requests = 0, failures = 0;
   struct lc_hist *merged = NULL;
@@ -199,7 +207,7 @@ static double measure(const struct lc_threshold_index *ix, const struct lc_thres
                   t->metric == LC_METRIC_CHECK_RATE;
   if (!filtered) {
     const struct lc_stats_entry *tot = lc_stats_total(totals);
-    h = &tot->hist;
+    h = hist_of(t, tot);
     requests = tot->num_requests;
     failures = tot->num_failures;
   } else {
@@ -209,12 +217,15 @@ static double measure(const struct lc_threshold_index *ix, const struct lc_thres
     for (size_t i = 0; i < n; i++) {
       const struct lc_stats_entry *e = lc_stats_entry_at(totals, i);
       if (!selected(ix, t, e)) continue;
-      lc_hist_merge(merged, &e->hist);
+      const struct lc_hist *eh = hist_of(t, e);
+      if (eh) lc_hist_merge(merged, eh);
       requests += e->num_requests;
       failures += e->num_failures;
     }
     h = merged;
   }
+  *no_intended = t->intended && requests > 0 && (!h || h->count == 0);
+  if (*no_intended) requests = 0;
   double v = NAN;
   if (requests > 0) {
     switch (t->metric) {
@@ -253,18 +264,15 @@ void lc_threshold_eval(const struct lc_threshold_index *ix, const struct lc_thre
   out->unit = t->unit == LC_UNIT_US ? "ms" : t->unit == LC_UNIT_RATIO ? "%" : "";
   out->limit = in_unit(t->value, t->unit);
   out->abort_on_fail = t->abort_on_fail;
-  if (t->intended) {
-    out->measured = NAN;
-    out->skipped = true;
-    out->passed = true;
-    out->note = "not measured: latency from the intended start is not recorded by this version";
-    return;
-  }
-  double raw = measure(ix, t, totals, duration_us);
+  bool no_intended = false;
+  double raw = measure(ix, t, totals, duration_us, &no_intended);
   out->measured = in_unit(raw, t->unit);
   if (isnan(raw)) {
     out->passed = false;
-    out->note = t->metric == LC_METRIC_CHECK_RATE ? "no request with checks matched"
+    out->note = no_intended ? "no response time from the intended start: the run had no "
+                              "scheduled users (open model, constant_pacing or "
+                              "constant_throughput)"
+                : t->metric == LC_METRIC_CHECK_RATE ? "no request with checks matched"
                 : t->metric == LC_METRIC_RPS && duration_us <= 0 ? "the run has no duration"
                 : "no request matched";
     return;

@@ -16,9 +16,13 @@
  *     before them, on a connection error or a missing capture: each of these counts as "checks
  *     not passed", since the statistics keep one outcome per request.
  * When no request was selected (or, for check_rate, none with checks) the threshold is not
- * measured: measured is NaN and it fails. Latency from the intended start (`p99_intended`,
- * issue 7) is not measured by this version: such a threshold is marked skipped (it passes,
- * with a note saying why) rather than failing every run that uses it. */
+ * measured: measured is NaN and it fails.
+ *   - the `_intended` latencies (p99_intended, avg_intended, ...: issue 7) are the same figures
+ *     from the selected entries' merged histograms of response times measured from the intended
+ *     start (lc_stats_entry.intended: open-model arrivals, users with constant_pacing or
+ *     constant_throughput). When requests matched but none of them has such a histogram (the run
+ *     had no scheduled users), the threshold is not measured either: NaN, failed, and a note
+ *     saying so. `skipped` stays false (kept in lc_threshold_result for reports that show it). */
 #ifndef LC_REPORT_THRESHOLDS_H
 #define LC_REPORT_THRESHOLDS_H
 

@@ -140,7 +140,8 @@ class Csv(RunCase):
             cmd = self.args(path, ["-u", 1, "-i", 6, "--only-summary"] + list(extra), True)
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=RUN_TIMEOUT,
                                stdin=subprocess.DEVNULL, cwd=work)
-            self.assertEqual(p.returncode, 1, p.stderr)
+            # random picks: /status/500 may or may not come up in 6 (exit 1 or 0)
+            self.assertIn(p.returncode, (0, 1), p.stderr)
             files = self.assert_files(where)
             self.assert_stats_match_server(files, self.stats())
         self.assertFalse(os.path.exists(os.path.join(self.tmp, "scen", "rel")))
@@ -153,6 +154,58 @@ class Csv(RunCase):
         self.assertEqual(o.rc, 3, o)
         self.assertIn("a_file", o.err)
         self.assertEqual(self.stats()["total"], 0)
+
+    def test_stats_intended_only_with_scheduled_users(self):
+        # a paced user records response times from the intended start: the fifth file
+        prefix = os.path.join(self.tmp, "paced", "run")
+        o = self.run_loadc("""
+            users:
+              U:
+                wait: {constant_pacing: 50ms}
+                tasks: [{get: /json}, {post: /echo}]
+            """, "-u", 1, "-i", 8, "--csv", prefix, "--only-summary")
+        self.assertEqual(o.rc, 0, o)
+        s = self.stats()
+        self.assertEqual(s["total"], 8)
+        files = self.assert_files(prefix)
+        self.assert_stats_match_server(files, s)
+        first, rows = read_csv(prefix, "stats_intended")
+        self.assertEqual(first, "Type,Name,Request Count,50%,66%,75%,80%,90%,95%,98%,99%,"
+                                "99.9%,99.99%,100%")
+        self.assertEqual(rows[-1]["Type"], "")
+        self.assertEqual(rows[-1]["Name"], "Aggregated")
+        # the entries as in _stats.csv (both have intended figures here), in the same order
+        self.assertEqual([(r["Type"], r["Name"]) for r in rows],
+                         [(r["Type"], r["Name"]) for r in files["stats"]])
+        # at least one sample per request (more when a request overran the pacing interval)
+        per = {"%s %s" % (r["Type"], r["Name"]): int(r["Request Count"]) for r in rows[:-1]}
+        self.assertEqual(set(per), set(s["requests"]))
+        for k, n in per.items():
+            self.assertGreaterEqual(n, s["requests"][k], k)
+        self.assertEqual(int(rows[-1]["Request Count"]), sum(per.values()))
+        for r in rows:
+            vals = [float(r[k]) for k in ("50%", "66%", "75%", "80%", "90%", "95%", "98%", "99%",
+                                          "99.9%", "99.99%", "100%")]
+            self.assertEqual(vals, sorted(vals), r)
+
+        # a plain run with the same prefix: no such file (the stale one is removed)
+        plain = """
+            users:
+              U:
+                wait: {constant: 10ms}
+                tasks: [{get: /json}]
+            """
+        self.server.reset()
+        o = self.run_loadc(plain, "-u", 1, "-i", 6, "--csv", prefix, "--only-summary")
+        self.assertEqual(o.rc, 0, o)
+        self.assert_stats_match_server(self.assert_files(prefix), self.stats())
+        self.assertFalse(os.path.exists(prefix + "_stats_intended.csv"))
+        other = os.path.join(self.tmp, "plain", "run")
+        o = self.run_loadc(plain, "-u", 1, "-i", 6, "--csv", other, "--only-summary")
+        self.assertEqual(o.rc, 0, o)
+        self.assert_files(other)
+        self.assertEqual(sorted(os.listdir(os.path.dirname(other))),
+                         ["run_%s.csv" % k for k in sorted(HEADERS)])
 
     def test_sigint_leaves_complete_files(self):
         prefix = os.path.join(self.tmp, "sig", "run")

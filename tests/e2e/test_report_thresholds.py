@@ -103,24 +103,31 @@ class ThresholdRunCase(unittest.TestCase):
     def test_exit_0_thresholds_pass_despite_failed_requests(self):
         junit = os.path.join(self.tmp, "out", "deep", "junit.xml")
         path = self.scenario(MIXED, ["error_rate <= 50%", "requests == 20", "failures == 10",
-                                     "requests{name=/status/500} == 5", "check_rate == 0%",
-                                     "p99_intended < 1s"],
+                                     "requests{name=/status/500} == 5", "check_rate == 0%"],
                              extra="output: {junit: %s}\n" % junit)
         rc, out, err = self.run_loadc(path, "-i", 5)
         self.assertEqual(rc, 0, out + err)
         self.assertEqual(self.server_requests(), 20)
         # 10 failures of 20 requests (the check and the 500): exactly 50 %
         self.assertRegex(out, r"(?m)^PASS  error_rate <= 50% +measured 50 % +limit <= 50 %$")
-        self.assertRegex(out, r"(?m)^SKIP  p99_intended < 1s +measured n/a +limit < 1000 ms  "
-                              r"\(not measured: .*\)$")
         root = self.valid_junit(junit)
         th = self.cases(self.suite(root, "loadc thresholds"))
         self.assertEqual(list(th), ["error_rate <= 50%", "requests == 20", "failures == 10",
-                                    "requests{name=/status/500} == 5", "check_rate == 0%",
-                                    "p99_intended < 1s"])
+                                    "requests{name=/status/500} == 5", "check_rate == 0%"])
         self.assertTrue(all(c.find("failure") is None for c in th.values()))
-        self.assertIsNotNone(th["p99_intended < 1s"].find("skipped"))
-        self.assertEqual(root.get("skipped"), "1")
+        self.assertEqual(root.get("skipped"), "0")
+
+    def test_intended_threshold_without_scheduled_users_fails(self):
+        # a closed model without pacing records nothing from the intended start
+        path = self.scenario(MIXED, ["requests == 20", "p99_intended < 1s"])
+        rc, out, err = self.run_loadc(path, "-i", 5)
+        self.assertEqual(rc, 1, out + err)
+        self.assertEqual(self.server_requests(), 20)
+        self.assertRegex(out, r"(?m)^FAIL  p99_intended < 1s +measured n/a +limit < 1000 ms  "
+                              r"\(no response time from the intended start: the run had no "
+                              r"scheduled users \(open model, constant_pacing or "
+                              r"constant_throughput\)\)$")
+        self.assertNotIn("Response time percentiles from the intended start", out)
 
     def test_exit_1_failing_threshold(self):
         junit = os.path.join(self.tmp, "j.xml")

@@ -557,6 +557,15 @@ static struct lc_stats *restore_copy(const struct lc_stats *src) {
   assert_int_equal(lc_stats_restore_total(d, t->num_failures, t->total_content_length,
                                           t->first_request_us, t->last_request_us, &t->hist),
                    0);
+  for (size_t i = 0; i < lc_stats_entry_count(src); i++) {
+    const struct lc_stats_entry *e = lc_stats_entry_at(src, i);
+    if (e->intended)
+      assert_int_equal(lc_stats_restore_intended(d, false, e->name, e->method, e->overflow,
+                                                 e->intended),
+                       0);
+  }
+  if (t->intended)
+    assert_int_equal(lc_stats_restore_intended(d, true, NULL, NULL, false, t->intended), 0);
   for (size_t i = 0; i < lc_stats_error_count(src); i++) {
     const struct lc_stats_error *e = lc_stats_error_at(src, i);
     assert_int_equal(lc_stats_restore_error(d, e->method, e->name, e->message, e->overflow,
@@ -583,6 +592,8 @@ static void assert_entries_equal(const struct lc_stats_entry *a, const struct lc
   assert_int_equal(a->first_request_us, b->first_request_us);
   assert_int_equal(a->last_request_us, b->last_request_us);
   assert_memory_equal(&a->hist, &b->hist, sizeof a->hist);
+  assert_int_equal(a->intended != NULL, b->intended != NULL);
+  if (a->intended) assert_memory_equal(a->intended, b->intended, sizeof *a->intended);
 }
 
 static void restore_rebuilds_an_equal_shard(void **state) {
@@ -595,6 +606,11 @@ static void restore_rebuilds_an_equal_shard(void **state) {
     bool failed = r % 7 == 0;
     record(s, names[r % 5], r % 2 ? "GET" : "POST", r % 100000, r % 900, failed,
            failed ? (r % 3 ? "boom" : r % 5 ? "bang" : "crash") : NULL, 1000 + i);
+    if (r % 4 == 0) { /* some from the intended start, /b never: it keeps none */
+      struct lc_stats_key k;
+      lc_stats_key_init(&k, names[r % 5], r % 2 ? "GET" : "POST");
+      if (r % 5 != 1) lc_stats_record_intended(s, &k, r % 100000 + 500, r % 8 ? 0 : 20000);
+    }
     if (r % 50 == 0) lc_stats_record_user_error(s, r % 3 ? "oops" : "argh", 1000 + i);
   }
   lc_stats_record_user_error(s, "third", 5000);
@@ -655,6 +671,17 @@ static void restore_rejects_inconsistent_input(void **state) {
   assert_int_equal(lc_stats_restore_user_error(s, "u", false, 1, 9, 8), LC_EINVAL);
   assert_int_equal(lc_stats_restore_user_error(s, "u", false, 1, 8, 9), 0);
   assert_int_equal(lc_stats_user_error_count(s), 1);
+  /* intended histograms: only for entries that exist */
+  assert_int_equal(lc_stats_restore_intended(s, false, "/nope", "GET", false, &h), LC_EINVAL);
+  assert_int_equal(lc_stats_restore_intended(s, false, NULL, NULL, true, &h), LC_EINVAL);
+  assert_null(find(s, "/x", "GET")->intended);
+  assert_int_equal(lc_stats_restore_intended(s, false, "/x", "GET", false, &h), 0);
+  assert_int_equal(find(s, "/x", "GET")->intended->count, 2);
+  assert_int_equal(lc_stats_restore_intended(s, false, "/x", "GET", false, &empty), 0);
+  assert_int_equal(find(s, "/x", "GET")->intended->count, 0); /* replaced, not added */
+  assert_null(lc_stats_total(s)->intended);
+  assert_int_equal(lc_stats_restore_intended(s, true, NULL, NULL, false, &h), 0);
+  assert_int_equal(lc_stats_total(s)->intended->max, 200);
   lc_stats_free(s);
 }
 

@@ -329,6 +329,52 @@ static void test_live(void **state) {
   assert_int_equal(count_files(dir), 4);
 }
 
+/* _stats_intended.csv: only the entries with response times from the intended start, in
+ * _stats.csv's order, then Aggregated; /b's 200 us paced every 80 us adds a 120 us sample.
+ * A later write without them removes the file. */
+static void test_intended(void **state) {
+  struct fx *f = *state;
+  char prefix[128], err[256], path[160];
+  struct lc_stats *s = lc_stats_new(0, 0);
+  lc_stats_merge(s, f->s);
+  struct lc_stats_key k;
+  lc_stats_key_init(&k, "/b", "GET");
+  lc_stats_record(s, &k, 150, 10, false, NULL, T0);
+  lc_stats_record_intended(s, &k, 200, 80);
+  lc_stats_key_init(&k, "/a", "POST");
+  lc_stats_record(s, &k, 20, 10, false, NULL, T0);
+  lc_stats_record_intended(s, &k, 30, 0);
+  struct lc_result res = f->res;
+  res.totals = s;
+  snprintf(prefix, sizeof prefix, "%s/i/run", f->dir);
+  assert_int_equal(lc_report_csv_write(prefix, &res, false, err, sizeof err), 0);
+  assert_file(f, "i/run_stats_intended.csv",
+              "Type,Name,Request Count,50%,66%,75%,80%,90%,95%,98%,99%,99.9%,99.99%,100%\r\n"
+              "POST,/a,1,0.03,0.03,0.03,0.03,0.03,0.03,0.03,0.03,0.03,0.03,0.03\r\n"
+              "GET,/b,2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2\r\n"
+              ",Aggregated,3,0.12,0.12,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2,0.2\r\n");
+  char dir[128];
+  snprintf(dir, sizeof dir, "%s/i", f->dir);
+  assert_int_equal(count_files(dir), 5);
+  /* the same prefix without intended figures: the stale file goes */
+  assert_int_equal(lc_report_csv_write(prefix, &f->res, false, err, sizeof err), 0);
+  snprintf(path, sizeof path, "%s_stats_intended.csv", prefix);
+  assert_int_equal(access(path, F_OK), -1);
+  assert_int_equal(count_files(dir), 4);
+  /* live: written by the update that first has them */
+  struct lc_report_csv *c = NULL;
+  assert_int_equal(lc_report_csv_open(&c, prefix, false, err, sizeof err), 0);
+  assert_int_equal(access(path, F_OK), -1);
+  assert_int_equal(lc_report_csv_update(c, f->s, f->h, 1000000, err, sizeof err), 0);
+  assert_int_equal(access(path, F_OK), -1);
+  assert_int_equal(lc_report_csv_update(c, s, f->h, 1000000, err, sizeof err), 0);
+  assert_int_equal(access(path, F_OK), 0);
+  assert_int_equal(lc_report_csv_finish(c, &res, err, sizeof err), 0);
+  lc_report_csv_free(c);
+  assert_int_equal(count_files(dir), 5);
+  lc_stats_free(s);
+}
+
 /* A history row before any request: N/A percentiles, zero totals. */
 static void test_history_without_requests(void **state) {
   struct fx *f = *state;
@@ -356,6 +402,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_unwritable, setup, teardown),
       cmocka_unit_test_setup_teardown(test_live, setup, teardown),
       cmocka_unit_test_setup_teardown(test_history_without_requests, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_intended, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

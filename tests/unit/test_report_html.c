@@ -1,7 +1,8 @@
 /* test_report_html.c: unit tests for report/html: strings from the scenario and the target are
  * escaped, the tables hold the exact figures of the statistics, thresholds show measured value
  * and limit, the charts have one polyline per series (none without history), the page refers
- * to nothing outside itself, and the file is written atomically into new directories. */
+ * to nothing outside itself, the file is written atomically into new directories, and the
+ * percentiles from the intended start and the open model's arrivals appear only when present. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -347,6 +348,53 @@ static void test_writes_file_in_new_directories(void **state) {
   free(path);
 }
 
+static void test_intended_and_arrivals(void **state) {
+  struct fx *f = *state;
+  char *html = render(&f->r);
+  assert_null(strstr(html, "id=\"intended\""));
+  assert_null(strstr(html, "id=\"arrivals\""));
+  free(html);
+  /* from the intended start: /json 2 and 5 ms, the evil name 1 ms */
+  struct lc_stats_key k;
+  lc_stats_key_init(&k, "/json", "POST");
+  lc_stats_record_intended(f->totals, &k, 2000, 0);
+  lc_stats_record_intended(f->totals, &k, 5000, 0);
+  lc_stats_key_init(&k, EVIL, "GET");
+  lc_stats_record_intended(f->totals, &k, 1000, 0);
+  f->r.open_model = true;
+  f->r.arrivals = (struct lc_result_arrivals){60, 58, 2, 3, 2, 1500, 2500};
+  f->th[1].note = "no " EVIL;
+  html = render(&f->r);
+  assert_contains(html, "<h2 id=\"intended\">Response time percentiles from the intended "
+                        "start</h2>");
+  assert_contains(html, "<th>100%ile (ms)</th><th># Samples</th></tr>\n"
+                        "<tr><td>POST</td><td>/json</td><td class=\"n\">5.0</td>");
+  struct lc_buf b;
+  lc_buf_init(&b, 0);
+  lc_buf_puts(&b, "<tr><td>POST</td><td>/json</td>");
+  for (size_t i = 0; i < LC_PCT_COUNT; i++) lc_buf_puts(&b, "<td class=\"n\">5.0</td>");
+  lc_buf_puts(&b, "<td class=\"n\">2</td></tr>\n<tr><td>GET</td><td>" EVIL_ESC "</td>");
+  for (size_t i = 0; i < LC_PCT_COUNT; i++) lc_buf_puts(&b, "<td class=\"n\">1.0</td>");
+  /* Aggregated {1, 2, 5} ms: ranks 1, 1, then 2 */
+  lc_buf_puts(&b, "<td class=\"n\">1</td></tr>\n<tr class=\"total\"><td></td><td>Aggregated</td>"
+                  "<td class=\"n\">2.0</td><td class=\"n\">2.0</td>");
+  for (size_t i = 2; i < LC_PCT_COUNT; i++) lc_buf_puts(&b, "<td class=\"n\">5.0</td>");
+  lc_buf_puts(&b, "<td class=\"n\">3</td></tr>\n</table>");
+  assert_contains(html, b.data);
+  lc_buf_release(&b);
+  assert_contains(html, "<h2 id=\"arrivals\">Arrivals</h2>");
+  assert_contains(html, "<tr><th>Scheduled</th><td class=\"n\">60</td></tr>\n"
+                        "<tr><th>Started</th><td class=\"n\">58</td></tr>\n"
+                        "<tr><th>Dropped</th><td class=\"n fail\">2</td></tr>\n"
+                        "<tr><th>Max users</th><td class=\"n\">2</td></tr>\n"
+                        "<tr><th>Late (over 1 ms)</th><td class=\"n\">3</td></tr>\n"
+                        "<tr><th>Lateness p99</th><td class=\"n\">1.5 ms</td></tr>\n"
+                        "<tr><th>Lateness max</th><td class=\"n\">2.5 ms</td></tr>");
+  assert_contains(html, "<td class=\"fail\">fail <span class=\"muted\">(no " EVIL_ESC ")</span></td>");
+  assert_null(strstr(html, EVIL));
+  free(html);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_escapes_every_string, setup, teardown),
@@ -355,6 +403,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(test_no_external_reference, setup, teardown),
       cmocka_unit_test_setup_teardown(test_empty_history_and_idle_entries, setup, teardown),
       cmocka_unit_test_setup_teardown(test_writes_file_in_new_directories, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_intended_and_arrivals, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
 /* test_report_json.c: unit tests for report/json (the JSON result): write -> load -> write gives
  * the same bytes, histograms and totals come back exactly, the file is written atomically into
- * created directories, and bad documents are rejected with a message naming the problem. */
+ * created directories, and bad documents are rejected with a message naming the problem. The
+ * fixture has histograms from the intended start (not for /b), the open model's arrivals and
+ * threshold notes; a document without them (written before they existed) still loads. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -49,8 +51,14 @@ static int setup(void **state) {
       x = x * 6364136223846793005u + 1442695040888963407u;
       uint64_t rt = (sec == 5 ? (x >> 22) % UINT64_C(9000000000) : (x >> 33) % 80000) + 20;
       bool failed = (x >> 20) % 11 == 0;
-      rec(f->second, names[(x >> 40) % (sec < 3 ? 3 : 6)], (x >> 50) % 2 ? "GET" : "POST", rt,
-          failed, (x >> 10) % 2 ? "HTTPError 500 for \"x\"" : "connect: refused", t0 + sec * 1000000 + i);
+      const char *name = names[(x >> 40) % (sec < 3 ? 3 : 6)], *method = (x >> 50) % 2 ? "GET" : "POST";
+      rec(f->second, name, method, rt, failed,
+          (x >> 10) % 2 ? "HTTPError 500 for \"x\"" : "connect: refused", t0 + sec * 1000000 + i);
+      if (i % 3 == 0 && strcmp(name, "/b") != 0) {
+        struct lc_stats_key k;
+        lc_stats_key_init(&k, name, method);
+        lc_stats_record_intended(f->second, &k, rt + 5000, i % 2 ? 0 : 20000);
+      }
       if (i % 97 == 0) lc_stats_record_user_error(f->second, "user \"error\"\n2", t0 + i);
     }
     lc_stats_merge(f->totals, f->second);
@@ -59,7 +67,8 @@ static int setup(void **state) {
     lc_stats_reset(f->second);
   }
   f->thresholds[0] = (struct lc_threshold_result){"p95 < 500ms", "p95", "name=/b", "<", 500,
-                                                    123.456, "ms", true, false, false, false, NULL};
+                                                    123.456, "ms", true, false, false, true,
+                                                    "not \"measured\""};
   f->thresholds[1] = (struct lc_threshold_result){"rps > 1e9", "rps", NULL, ">", 1e9, NAN, "",
                                                     false, true, true, false, NULL};
   f->tasks[0] = (struct lc_result_task){"browse", 0.75};
@@ -89,6 +98,8 @@ static int setup(void **state) {
   r->workers = f->workers;
   r->nworkers = 2;
   r->saturated = lc_result_saturated(f->workers, 2);
+  r->open_model = true;
+  r->arrivals = (struct lc_result_arrivals){60, 57, 3, 2, 5, 1500, 2999};
   *state = f;
   return 0;
 }
@@ -148,6 +159,8 @@ static void restores_histograms_and_totals_exactly(void **state) {
     }
     assert_non_null(g);
     assert_memory_equal(&g->hist, &e->hist, sizeof e->hist);
+    assert_int_equal(g->intended != NULL, e->intended != NULL);
+    if (e->intended) assert_memory_equal(g->intended, e->intended, sizeof *e->intended);
     assert_int_equal(g->num_failures, e->num_failures);
     assert_int_equal(g->total_content_length, e->total_content_length);
     assert_int_equal(g->first_request_us, e->first_request_us);
@@ -156,6 +169,14 @@ static void restores_histograms_and_totals_exactly(void **state) {
   assert_memory_equal(&lc_stats_total(t)->hist, &lc_stats_total(f->totals)->hist,
                       sizeof(struct lc_hist));
   assert_true(lc_stats_total(t)->hist.clamped > 0); /* the samples of second 5 above 2^32 us */
+  assert_non_null(lc_stats_total(t)->intended);
+  assert_memory_equal(lc_stats_total(t)->intended, lc_stats_total(f->totals)->intended,
+                      sizeof(struct lc_hist));
+  /* the corrected samples: more than a third of the requests */
+  assert_true(lc_stats_total(t)->intended->count > lc_stats_total(t)->num_requests / 3);
+  size_t without = 0; /* entries without one stay without (compared above) */
+  for (size_t i = 0; i < lc_stats_entry_count(t); i++) without += !lc_stats_entry_at(t, i)->intended;
+  assert_true(without > 0);
   assert_int_equal(lc_stats_error_count(t), lc_stats_error_count(f->totals));
   assert_int_equal(lc_stats_user_error_count(t), 1);
   assert_int_equal(lc_stats_user_error_at(t, 0)->occurrences,
@@ -191,6 +212,18 @@ static void restores_histograms_and_totals_exactly(void **state) {
   assert_null(r->thresholds[1].filter);
   assert_true(isnan(r->thresholds[1].measured));
   assert_true(r->thresholds[1].aborted_run);
+  assert_true(r->thresholds[0].skipped);
+  assert_string_equal(r->thresholds[0].note, "not \"measured\"");
+  assert_false(r->thresholds[1].skipped);
+  assert_null(r->thresholds[1].note);
+  assert_true(r->open_model);
+  assert_int_equal(r->arrivals.scheduled, 60);
+  assert_int_equal(r->arrivals.started, 57);
+  assert_int_equal(r->arrivals.dropped, 3);
+  assert_int_equal(r->arrivals.late, 2);
+  assert_int_equal(r->arrivals.max_users, 5);
+  assert_int_equal(r->arrivals.lateness_p99_us, 1500);
+  assert_int_equal(r->arrivals.lateness_max_us, 2999);
   assert_int_equal(r->nclasses, 1);
   assert_int_equal(r->classes[0].ntasks, 2);
   assert_string_equal(r->classes[0].tasks[1].name, "buy");
@@ -300,6 +333,24 @@ static void e_huge(json_t *d) {
   json_t *row = json_array_get(json_object_get(d, "history"), 0);
   json_object_set_new(json_array_get(json_object_get(row, "points"), 0), "rt_sum_ms", json_real(1e300));
 }
+static void e_arrivals(json_t *d) { json_object_set_new(d, "arrivals", json_null()); }
+static void e_closed(json_t *d) { json_object_set_new(d, "open_model", json_false()); }
+static void e_icount(json_t *d) {
+  json_t *i = json_object_get(json_object_get(d, "aggregated"), "intended");
+  json_object_set_new(i, "count", json_integer(1));
+}
+/* In the first entry that has an intended histogram (the /b ones have none). */
+static void e_ibucket(json_t *d) {
+  json_t *a = json_object_get(d, "entries"), *e = NULL;
+  for (size_t i = 0; !e && i < json_array_size(a); i++)
+    if (json_object_get(json_array_get(a, i), "intended")) e = json_array_get(a, i);
+  assert_non_null(e);
+  json_t *h = json_object_get(json_object_get(e, "intended"), "histogram");
+  json_object_set_new(h, "min_us", json_integer(0));
+}
+static void e_note(json_t *d) {
+  json_object_set_new(json_array_get(json_object_get(d, "thresholds"), 0), "note", json_true());
+}
 static void e_not_object(json_t *d) { json_array_set_new(json_object_get(d, "entries"), 0, json_integer(3)); }
 
 static void rejects_bad_documents(void **state) {
@@ -319,6 +370,11 @@ static void rejects_bad_documents(void **state) {
   expect_rejected(f, e_err, "errors[0]: inconsistent error");
   expect_rejected(f, e_not_object, "entries[0]: must be an object");
   expect_rejected(f, e_huge, "history[0].points[0]: 'rt_sum_ms' must be a duration >= 0 in ms");
+  expect_rejected(f, e_arrivals, "arrivals: must be an object when open_model is true");
+  expect_rejected(f, e_closed, "arrivals: must be null when open_model is false");
+  expect_rejected(f, e_icount, "aggregated.intended: count differs");
+  expect_rejected(f, e_ibucket, "].intended.histogram: the buckets do not match");
+  expect_rejected(f, e_note, "thresholds[0]: 'note' must be a string");
 
   static const char *const texts[] = {"", "[]", "{\"format\": \"loadc-result\"}", "nul", "{\"a\":1,\"a\":2}",
                                       "{\"format\":\"loadc-result\",\"version\":1}"};
@@ -331,6 +387,43 @@ static void rejects_bad_documents(void **state) {
     if (!strstr(err, msgs[i])) fail_msg("text %zu: expected '%s' in '%s'", i, msgs[i], err);
     assert_null(d);
   }
+}
+
+/* A document written before the intended histograms, the arrivals and the threshold notes
+ * existed (the same format version: the change is additive) loads, as a closed model. */
+static void loads_documents_without_the_additions(void **state) {
+  struct fixture *f = *state;
+  char *a = lc_report_json_dumps(&f->r);
+  json_t *doc = json_loads(a, 0, NULL);
+  assert_non_null(doc);
+  json_object_del(doc, "open_model");
+  json_object_del(doc, "arrivals");
+  json_t *entries = json_object_get(doc, "entries");
+  size_t had = 0;
+  for (size_t i = 0; i < json_array_size(entries); i++)
+    had += json_object_del(json_array_get(entries, i), "intended") == 0;
+  assert_true(had >= 2);
+  assert_int_equal(json_object_del(json_object_get(doc, "aggregated"), "intended"), 0);
+  json_t *th = json_object_get(doc, "thresholds");
+  for (size_t i = 0; i < json_array_size(th); i++) {
+    assert_int_equal(json_object_del(json_array_get(th, i), "skipped"), 0);
+    assert_int_equal(json_object_del(json_array_get(th, i), "note"), 0);
+  }
+  char *text = json_dumps(doc, 0);
+  struct lc_report_doc *d = parse_ok(text);
+  assert_false(d->result.open_model);
+  assert_null(lc_stats_total(d->result.totals)->intended);
+  assert_null(d->result.thresholds[0].note);
+  assert_false(d->result.thresholds[0].skipped);
+  char *b = lc_report_json_dumps(&d->result);
+  assert_null(strstr(b, "\"intended\""));
+  assert_non_null(strstr(b, "\"open_model\": false"));
+  assert_non_null(strstr(b, "\"arrivals\": null"));
+  lc_report_doc_free(d);
+  json_decref(doc);
+  free(text);
+  free(a);
+  free(b);
 }
 
 /* Every prefix of a valid document is rejected without a crash (ASan runs catch overreads). */
@@ -354,6 +447,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(writes_atomically_into_new_directories, setup, teardown),
       cmocka_unit_test_setup_teardown(rejects_bad_documents, setup, teardown),
       cmocka_unit_test_setup_teardown(truncated_documents_never_crash, setup, teardown),
+      cmocka_unit_test_setup_teardown(loads_documents_without_the_additions, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
  * threshold evaluated on a hand-built statistics shard (response times below 256 us, which
  * the histogram holds exactly, so every expected value is exact), the tag and check index
  * built from a compiled plan (tags inherited by nested tasksets and their hooks, templated
- * names matched as globs), thresholds that match nothing, and skipped `_intended` ones. */
+ * names matched as globs), thresholds that match nothing, and the `_intended` latencies (from
+ * the intended-start histograms, or not measured when the run has none). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,9 +57,17 @@ static const char *const scenario =
     "  - requests{tag=nope} > 0\n"            /* 16 nothing matched */
     "  - requests{name=\"/items/3\", tag=api} == 2\n"  /* 17 */
     "  - requests{name=/c, tag=api} == 1\n"   /* 18 /c has no tag: nothing matched */
-    "  - p99_intended < 1s\n"                 /* 19 skipped */
+    "  - p99_intended < 1s\n"                 /* 19 no intended: not measured */
     "  - check_rate{name=/c} > 0%\n"          /* 20 /c has no checks: nothing matched */
-    "  - error_rate{method=GET} > 28.5%\n";    /* 21 2 of 7 */
+    "  - error_rate{method=GET} > 28.5%\n"    /* 21 2 of 7 */
+    /* from the intended start (intended_latency: /a 110 120 130 140, /forum 250, /c 200 paced
+     * every 60 us: 200 140 80; the fixture itself has none, so these are not measured there) */
+    "  - p50_intended{name=/a} == 130us\n"    /* 22 rank 2 */
+    "  - max_intended{tag=forum} == 250us\n"  /* 23 /forum only: /hook has none */
+    "  - avg_intended{method=POST} < 1ms\n"   /* 24 POST has none: not measured */
+    "  - min_intended{tag=nope} < 1ms\n"      /* 25 nothing matched */
+    "  - min_intended{name=/c} == 80us\n"     /* 26 the corrected samples */
+    "  - avg_intended{name=/c} == 140us\n";   /* 27 */
 
 struct fixture {
   struct lc_diags *d;
@@ -120,9 +129,15 @@ static const struct {
     {200.0 / 9, true, "%"},       {75, true, "%"},      {0.030, true, "ms"},
     {0.150, true, "ms"},          {0.200, false, "ms"}, {2, true, ""},
     {0.005, true, "ms"},          {NAN, false, ""},     {2, true, ""},
-    {NAN, false, ""},             {NAN, true, "ms"},    {NAN, false, "%"},
-    {200.0 / 7, true, "%"},
+    {NAN, false, ""},             {NAN, false, "ms"},   {NAN, false, "%"},
+    {200.0 / 7, true, "%"},       {NAN, false, "ms"},   {NAN, false, "ms"},
+    {NAN, false, "ms"},           {NAN, false, "ms"},   {NAN, false, "ms"},
+    {NAN, false, "ms"},
 };
+
+#define NO_INTENDED_NOTE                                                                       \
+  "no response time from the intended start: the run had no scheduled users (open model, "    \
+  "constant_pacing or constant_throughput)"
 
 static void every_metric_and_filter(void **state) {
   struct fixture *f = *state;
@@ -153,9 +168,12 @@ static void every_metric_and_filter(void **state) {
   assert_string_equal(r[12].filter, "method=POST");
   assert_string_equal(r[16].note, "no request matched");
   assert_string_equal(r[20].note, "no request with checks matched");
-  assert_true(r[19].skipped);
+  assert_false(r[19].skipped);
   assert_string_equal(r[19].metric, "p99_intended");
-  assert_non_null(r[19].note);
+  assert_string_equal(r[19].note, NO_INTENDED_NOTE);
+  assert_string_equal(r[25].note, "no request matched");
+  assert_string_equal(r[22].metric, "p50_intended");
+  assert_string_equal(r[22].filter, "name=/a");
   assert_false(r[0].skipped);
   lc_threshold_results_free(r, f->plan->nthresholds);
 }
@@ -188,6 +206,55 @@ static void empty_stats_measure_nothing(void **state) {
     lc_threshold_result_release(&r);
   }
   lc_stats_free(empty);
+}
+
+static void rec_intended(struct lc_stats *s, const char *method, const char *name, uint64_t us,
+                         uint64_t intended_us, uint64_t interval_us) {
+  struct lc_stats_key k;
+  lc_stats_key_init(&k, name, method);
+  lc_stats_record(s, &k, us, 10, false, NULL, 1000);
+  lc_stats_record_intended(s, &k, intended_us, interval_us);
+}
+
+static void intended_latency(void **state) {
+  struct fixture *f = *state;
+  struct lc_stats *s = lc_stats_new(0, 0);
+  lc_stats_merge(s, f->s);
+  rec_intended(s, "GET", "/a", 10, 110, 0);
+  rec_intended(s, "GET", "/a", 20, 120, 0);
+  rec_intended(s, "GET", "/a", 30, 130, 0);
+  rec_intended(s, "GET", "/a", 40, 140, 0);
+  rec_intended(s, "GET", "/forum", 7, 250, 0);
+  rec_intended(s, "GET", "/c", 50, 200, 60); /* 200, 140, 80 */
+  static const struct {
+    size_t i;
+    double measured;
+    bool passed;
+  } w[] = {{19, 0.250, true}, {22, 0.130, true}, {23, 0.250, true}, {24, NAN, false},
+           {25, NAN, false},  {26, 0.080, true}, {27, 0.140, true}};
+  for (size_t k = 0; k < LC_ARRAY_LEN(w); k++) {
+    struct lc_threshold_result r;
+    lc_threshold_eval(f->ix, &f->plan->thresholds[w[k].i], s, 3000000, &r);
+    print_message("threshold %zu: %s measured %.17g\n", w[k].i, r.source, r.measured);
+    if (isnan(w[k].measured))
+      assert_true(isnan(r.measured));
+    else
+      assert_float_equal(r.measured, w[k].measured, 1e-12);
+    assert_int_equal(r.passed, w[k].passed);
+    assert_false(r.skipped);
+    assert_string_equal(r.unit, "ms");
+    if (w[k].passed) assert_null(r.note);
+    lc_threshold_result_release(&r);
+  }
+  struct lc_threshold_result r;
+  lc_threshold_eval(f->ix, &f->plan->thresholds[24], s, 3000000, &r);
+  assert_string_equal(r.note, NO_INTENDED_NOTE);
+  lc_threshold_result_release(&r);
+  /* the plain figures are untouched by the intended ones */
+  lc_threshold_eval(f->ix, &f->plan->thresholds[5], s, 3000000, &r);
+  assert_float_equal(r.measured, 0.200, 1e-12);
+  lc_threshold_result_release(&r);
+  lc_stats_free(s);
 }
 
 static void index_tags_and_checks(void **state) {
@@ -224,6 +291,7 @@ int main(void) {
       cmocka_unit_test(every_metric_and_filter),
       cmocka_unit_test(all_passed_and_rps_without_duration),
       cmocka_unit_test(empty_stats_measure_nothing),
+      cmocka_unit_test(intended_latency),
       cmocka_unit_test(index_tags_and_checks),
       cmocka_unit_test(formats),
   };
