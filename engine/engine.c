@@ -20,6 +20,7 @@
 #include "engine/feeder.h"
 #include "engine/http.h"
 #include "engine/render.h"
+#include "engine/redact.h"
 #include "engine/request.h"
 #include "engine/rng.h"
 #include "engine/user.h"
@@ -188,6 +189,7 @@ struct engine {
   uint32_t *arrival_alive;              /* per worker, from its last delta */
   uint64_t *arrival_dropped;
   bool warned_drops;
+  struct lc_redactor *redact;           /* the scenario's secrets, or NULL */
   struct lc_stats **spare;              /* per worker: the shard to hand back for its next delta */
   unsigned epoch;
   uint64_t next_user_id;
@@ -357,6 +359,12 @@ static void hook_record(void *wp, const char *name, const char *method, int stat
                         int64_t interval_us) {
   struct worker *w = wp;
   struct engine *e = w->e;
+  char clean[LC_STATS_MAX_MESSAGE + 1];
+  if (failure && e->redact) { /* secrets never reach the errors table or the output */
+    snprintf(clean, sizeof clean, "%s", failure);
+    lc_redact(e->redact, clean);
+    failure = clean;
+  }
   if (e->o.single_user) {
     FILE *out = e->o.out ? e->o.out : stdout;
     /* Locust's run_single_user line: method, name, status, time, size, error */
@@ -375,6 +383,12 @@ static void hook_record(void *wp, const char *name, const char *method, int stat
 
 static void hook_user_error(void *wp, struct lc_user *u, const char *message) {
   struct worker *w = wp;
+  char clean[LC_STATS_MAX_MESSAGE + 1];
+  if (w->e->redact) {
+    snprintf(clean, sizeof clean, "%s", message);
+    lc_redact(w->e->redact, clean);
+    message = clean;
+  }
   lc_stats_record_user_error(w->stats, message, wall_us());
   lc_log(LC_LOG_INFO, "user %" PRIu64 ": %s", lc_user_id(u), message);
   if (w->e->o.single_user) {
@@ -480,8 +494,15 @@ static void hook_stopped(void *wp, struct lc_user *u) {
 }
 
 static void hook_log(void *wp, struct lc_user *u, const char *text) {
-  (void)wp;
+  struct worker *w = wp;
+  char *clean = NULL;
+  if (w->e->redact) {
+    clean = lc_xstrdup(text);
+    lc_redact(w->e->redact, clean);
+    text = clean;
+  }
   fprintf(stderr, "[user %" PRIu64 "] %s\n", lc_user_id(u), text);
+  free(clean);
 }
 
 static void hook_stop_test(void *wp, struct lc_user *u) {
@@ -1188,6 +1209,7 @@ int lc_engine_run(const struct lc_plan *plan, const struct lc_run_opts *opts,
   lc_vars_init(&e->globals);
   e->spare = lc_xcalloc(e->nworkers, sizeof *e->spare);
   e->health = lc_xcalloc(e->nworkers, sizeof *e->health);
+  e->redact = lc_redactor_new(plan);
   if (e->open_model) {
     lc_arrival_init(&e->timeline, L->arrivals, L->narrivals);
     e->arrival_alive = lc_xcalloc(e->nworkers, sizeof *e->arrival_alive);
@@ -1283,6 +1305,7 @@ fail_dispatch:
     out->arrivals.scheduled = lc_arrival_count(&e->timeline);
     lc_arrival_release(&e->timeline);
   }
+  lc_redactor_free(e->redact);
   free(e->arrival_alive);
   free(e->arrival_dropped);
   free(e->class_cum);

@@ -1,6 +1,7 @@
 /* request.c: rendering a plan request into an HTTP request, and judging its response with the
  * default rule or the request's checks, then running its captures (see request.h). */
 #include "engine/request.h"
+#include "engine/redact.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -547,6 +548,9 @@ static char *check_text(const struct lc_check *ck, const char *what, const char 
   }
   if (!s) return msg("check %s: missing, want %s", what, ck->cond.source);
   if (cond_holds(&ck->cond, &v)) return NULL;
+  if (ck->kind == LC_CHECK_HEADER && lc_redact_header_is_sensitive(ck->header))
+    return msg("check %s: got %s (a credential, not shown), want %s", what, LC_REDACTED,
+               ck->cond.source);
   char got[96];
   quote(got, sizeof got, s, n);
   return msg("check %s: got '%s', want %s", what, got, ck->cond.source);
