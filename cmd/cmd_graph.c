@@ -173,6 +173,66 @@ static void text_load(FILE *out, const struct lc_load *L) {
   }
 }
 
+/* ---- the files a run reads ---- */
+
+/* Every file the plan names (feeders, multipart files, client certificates and keys), each
+ * once: a run reads these and nothing else. */
+struct files {
+  struct file { const char *kind, *path; } *items;
+  size_t n;
+};
+
+static void file_add(struct files *f, const char *kind, const char *path) {
+  if (!path) return;
+  for (size_t i = 0; i < f->n; i++)
+    if (strcmp(f->items[i].path, path) == 0 && strcmp(f->items[i].kind, kind) == 0) return;
+  f->items = lc_xrealloc(f->items, (f->n + 1) * sizeof *f->items);
+  f->items[f->n++] = (struct file){kind, path};
+}
+
+static void files_request(struct files *f, const struct lc_request *r) {
+  for (size_t i = 0; i < r->nparts; i++)
+    if (r->parts[i].path) file_add(f, "multipart file", r->parts[i].path);
+  file_add(f, "client certificate", r->client_cert);
+  file_add(f, "client key", r->client_key);
+}
+
+static void files_steps(struct files *f, const struct lc_steps *steps) {
+  for (size_t i = 0; i < steps->n; i++) {
+    const struct lc_step *st = &steps->items[i];
+    switch (st->kind) {
+    case LC_STEP_REQUEST: files_request(f, st->u.request); break;
+    case LC_STEP_LOOP: files_steps(f, &st->u.loop.body); break;
+    case LC_STEP_IF:
+      files_steps(f, &st->u.if_.then_steps);
+      files_steps(f, &st->u.if_.else_steps);
+      break;
+    default: break;
+    }
+  }
+}
+
+static void files_set(struct files *f, const struct lc_taskset *set) {
+  files_steps(f, &set->on_start);
+  files_steps(f, &set->on_stop);
+  for (size_t i = 0; i < set->n; i++) {
+    files_steps(f, &set->tasks[i].steps);
+    if (set->tasks[i].set) files_set(f, set->tasks[i].set);
+  }
+}
+
+static void collect_files(const struct lc_plan *p, struct files *f) {
+  for (size_t i = 0; i < p->nfeeders; i++) file_add(f, "feeder", p->feeders[i].path);
+  files_request(f, &p->defaults);
+  files_steps(f, &p->setup);
+  files_steps(f, &p->teardown);
+  for (size_t i = 0; i < p->nclasses; i++) {
+    files_steps(f, &p->classes[i].on_start);
+    files_steps(f, &p->classes[i].on_stop);
+    files_set(f, &p->classes[i].root);
+  }
+}
+
 static void print_text(FILE *out, const struct lc_plan *p) {
   fprintf(out, "scenario: %s%s%s%s\n", p->file, p->name ? " (" : "", p->name ? p->name : "",
           p->name ? ")" : "");
@@ -200,6 +260,11 @@ static void print_text(FILE *out, const struct lc_plan *p) {
     text_steps_summary(out, "    ", "on_stop", &uc->on_stop);
     text_set(out, &uc->root, 2);
   }
+  struct files f = {NULL, 0};
+  collect_files(p, &f);
+  fprintf(out, "files read:%s\n", f.n ? "" : " none");
+  for (size_t i = 0; i < f.n; i++) fprintf(out, "  %s: %s\n", f.items[i].kind, f.items[i].path);
+  free(f.items);
   if (p->nthresholds) {
     fprintf(out, "thresholds:\n");
     for (size_t i = 0; i < p->nthresholds; i++)
@@ -322,13 +387,20 @@ static int print_json(FILE *out, const struct lc_plan *p) {
   json_t *thresholds = json_array();
   for (size_t i = 0; i < p->nthresholds; i++)
     json_array_append_new(thresholds, json_string(p->thresholds[i].source));
+  struct files f = {NULL, 0};
+  collect_files(p, &f);
+  json_t *files = json_array();
+  for (size_t i = 0; i < f.n; i++)
+    json_array_append_new(files, json_pack("{s:s, s:s}", "kind", f.items[i].kind, "path",
+                                           f.items[i].path));
+  free(f.items);
   static const char *const models[] = {"users", "stages", "arrival"};
-  json_t *doc = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "file", p->file, "name",
+  json_t *doc = json_pack("{s:s, s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "file", p->file, "name",
                           p->name ? json_string(p->name) : json_null(), "host",
                           p->host ? json_string(p->host) : json_null(), "load_model",
                           models[p->load.model], "tags", json_strs(&p->tags), "exclude_tags",
                           json_strs(&p->exclude_tags), "classes", classes, "thresholds",
-                          thresholds);
+                          thresholds, "files", files);
   int rc = json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   fputc('\n', out);
   json_decref(doc);

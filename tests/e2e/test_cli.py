@@ -192,6 +192,32 @@ class Graph(unittest.TestCase):
         self.assertNotIn("/status/500", out)  # weight 0 is never picked
         self.assertIn("client: curl", out)
 
+    def test_files_read_are_listed(self):
+        import json
+        import tempfile
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, text in (("rows.csv", "a\n1\n"), ("up.bin", "x"), ("c.pem", "c"),
+                               ("k.pem", "k")):
+                with open(os.path.join(tmp, name), "w") as f:
+                    f.write(text)
+            path = os.path.join(tmp, "s.yaml")
+            with open(path, "w") as f:
+                f.write("version: 1\nhost: http://127.0.0.1:1\ndata:\n  rows: {csv: rows.csv}\n"
+                        "users:\n  U:\n    tasks:\n"
+                        "      - post: /upload\n"
+                        "        multipart: {file: {path: up.bin}}\n"
+                        "        client_cert: {cert: c.pem, key: k.pem}\n")
+            rc, out, err = loadc("graph", path)
+            self.assertEqual((rc, err), (0, ""))
+            self.assertIn("files read:\n  feeder: %s/rows.csv\n" % tmp, out)
+            self.assertIn("  multipart file: %s/up.bin\n" % tmp, out)
+            self.assertIn("  client certificate: %s/c.pem\n  client key: %s/k.pem\n" % (tmp, tmp), out)
+            rc, out, _ = loadc("graph", "--format", "json", path)
+            kinds = sorted(f["kind"] for f in json.loads(out)["files"])
+            self.assertEqual(kinds, ["client certificate", "client key", "feeder", "multipart file"])
+        rc, out, _ = loadc("graph", os.path.join(SCENARIOS, "weighted.yaml"))
+        self.assertIn("files read: none\n", out)
+
     def test_json_and_dot(self):
         import json
         rc, out, _ = loadc("graph", "--format", "json", os.path.join(SCENARIOS, "weighted.yaml"))
