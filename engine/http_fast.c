@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,11 +29,11 @@
 #include "engine/http_parse.h"
 
 #define MAX_REDIRS 30
-#define HEAD_MAX (64 * 1024)          /* header bytes of one response */
+#define HEAD_MAX (32 * 1024)          /* header bytes of one response */
 #define MAX_HEADERS 256               /* headers of one response */
 #define REQ_HEAD_MAX (1024 * 1024)    /* header lines of one request */
-#define RBUF_SIZE (32 * 1024)         /* read buffer of a request in flight */
-#define POOL_MAX 64                   /* idle transfers kept per client */
+#define RBUF_SIZE (16 * 1024)         /* read buffer of a request in flight */
+#define POOL_MAX 1024                 /* idle transfers kept per client (about 50 KB each) */
 #define POOL_KEEP_CAP (1024 * 1024)   /* a body buffer larger than this is freed when pooled */
 #define MAX_ORIGINS 1024              /* origins whose addresses are kept */
 #define MAX_ADDRS 4                   /* addresses tried per origin */
@@ -996,7 +997,21 @@ size_t lc_fast_session_idle_bytes(void) {
   return sizeof(struct lc_fast_session) + sizeof(struct conn);
 }
 
+/* libuv writes with write(2), without MSG_NOSIGNAL: a write to a connection the server reset
+ * would raise SIGPIPE and end the process. It is ignored (EPIPE is reported instead), unless
+ * the program installed a handler of its own. */
+static void ignore_sigpipe(void) {
+  struct sigaction old;
+  if (sigaction(SIGPIPE, NULL, &old) != 0 || old.sa_handler != SIG_DFL) return;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_IGN;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGPIPE, &sa, NULL);
+}
+
 struct lc_fast_client *lc_fast_client_new(struct uv_loop_s *loop) {
+  ignore_sigpipe();
   struct lc_fast_client *c = lc_xcalloc(1, sizeof *c);
   c->loop = loop;
   uv_idle_init(loop, &c->defer);

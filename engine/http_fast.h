@@ -16,7 +16,9 @@
 struct lc_fast_client;
 struct lc_fast_session;
 
-/* A client on `loop` (the worker's). Never NULL. */
+/* A client on `loop` (the worker's). Never NULL. Sets SIGPIPE to be ignored if it has its
+ * default disposition (libuv's writes would otherwise end the process when a server resets a
+ * connection). */
 struct lc_fast_client *lc_fast_client_new(struct uv_loop_s *loop);
 /* Frees the sessions still open (no callback runs for their requests) and closes every handle;
  * the loop then runs until they are closed (the caller keeps running it), after which

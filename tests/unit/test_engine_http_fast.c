@@ -1097,6 +1097,7 @@ struct mini {
   uv_tcp_t server;
   int accepted, answered;
   bool close_at_once;
+  bool reset; /* resets each connection at its first bytes, without an answer */
 };
 
 struct mini_conn {
@@ -1140,6 +1141,13 @@ static void mini_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b) {
     return;
   }
   b->base[n] = '\0';
+  if (mc->m->reset) {
+    uv_os_fd_t fd;
+    struct linger lg = {1, 0};
+    if (uv_fileno((uv_handle_t *)st, &fd) == 0) setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+    mini_conn_close(mc);
+    return;
+  }
   if (!strstr(b->base, "\r\n\r\n")) return; /* requests are small: one read */
   static char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
   uv_buf_t out = uv_buf_init(answer, sizeof answer - 1);
@@ -1420,6 +1428,36 @@ static void closed_connection_retried_once(void **state) {
   run_for(f, 100);
 }
 
+/* The server resets the connection while a large body is being sent: the write fails (EPIPE or
+ * ECONNRESET, never a SIGPIPE that would end the process) or the read does, and the request
+ * fails as a reset. */
+static void reset_while_sending(void **state) {
+  struct fx *f = *state;
+  struct mini *m = lc_xcalloc(1, sizeof *m);
+  m->reset = true;
+  char url[256];
+  mini_start(f, m, url, sizeof url);
+  struct lc_fast_session *s = lc_fast_session_new(f->c);
+  size_t big = 8 * 1024 * 1024;
+  char *body = lc_xmalloc(big);
+  memset(body, 'z', big);
+  struct lc_http_request q = get_req(url);
+  q.method = "POST";
+  q.body = body;
+  q.body_len = big;
+  struct result r;
+  do_req(f, s, &q, &r);
+  assert_int_equal(r.error, LC_HTTP_ECONNRESET);
+  assert_int_equal(r.status, 0);
+  assert_true(strcmp(r.msg, "connection reset by peer") == 0 ||
+              strcmp(r.msg, "connection closed by peer (broken pipe)") == 0);
+  result_release(&r);
+  free(body);
+  lc_fast_session_free(s);
+  uv_close((uv_handle_t *)&m->server, mini_closed);
+  run_for(f, 100);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(get_json, setup, teardown),
@@ -1453,6 +1491,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(free_from_callback, setup, teardown),
       cmocka_unit_test_setup_teardown(idle_connection_closed_by_server, setup, teardown),
       cmocka_unit_test_setup_teardown(closed_connection_retried_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(reset_while_sending, setup, teardown),
       cmocka_unit_test_setup_teardown(immediate_failures_do_not_starve_the_loop, setup, teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
