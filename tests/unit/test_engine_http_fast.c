@@ -1458,6 +1458,12 @@ static void reset_while_sending(void **state) {
   run_for(f, 100);
 }
 
+/* A waiting session holds no buffer: the session and its connection only. */
+static void idle_session_is_small(void **state) {
+  (void)state;
+  assert_true(lc_fast_session_idle_bytes() <= 768);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(get_json, setup, teardown),
@@ -1492,6 +1498,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(idle_connection_closed_by_server, setup, teardown),
       cmocka_unit_test_setup_teardown(closed_connection_retried_once, setup, teardown),
       cmocka_unit_test_setup_teardown(reset_while_sending, setup, teardown),
+      cmocka_unit_test(idle_session_is_small),
       cmocka_unit_test_setup_teardown(immediate_failures_do_not_starve_the_loop, setup, teardown),
   };
   return cmocka_run_group_tests(tests, group_setup, group_teardown);
