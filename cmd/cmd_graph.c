@@ -190,47 +190,17 @@ static void file_add(struct files *f, const char *kind, const char *path) {
   f->items[f->n++] = (struct file){kind, path};
 }
 
-static void files_request(struct files *f, const struct lc_request *r) {
+static void files_request(void *ctx, const struct lc_request *r) {
+  struct files *f = ctx;
   for (size_t i = 0; i < r->nparts; i++)
     if (r->parts[i].path) file_add(f, "multipart file", r->parts[i].path);
   file_add(f, "client certificate", r->client_cert);
   file_add(f, "client key", r->client_key);
 }
 
-static void files_steps(struct files *f, const struct lc_steps *steps) {
-  for (size_t i = 0; i < steps->n; i++) {
-    const struct lc_step *st = &steps->items[i];
-    switch (st->kind) {
-    case LC_STEP_REQUEST: files_request(f, st->u.request); break;
-    case LC_STEP_LOOP: files_steps(f, &st->u.loop.body); break;
-    case LC_STEP_IF:
-      files_steps(f, &st->u.if_.then_steps);
-      files_steps(f, &st->u.if_.else_steps);
-      break;
-    default: break;
-    }
-  }
-}
-
-static void files_set(struct files *f, const struct lc_taskset *set) {
-  files_steps(f, &set->on_start);
-  files_steps(f, &set->on_stop);
-  for (size_t i = 0; i < set->n; i++) {
-    files_steps(f, &set->tasks[i].steps);
-    if (set->tasks[i].set) files_set(f, set->tasks[i].set);
-  }
-}
-
 static void collect_files(const struct lc_plan *p, struct files *f) {
   for (size_t i = 0; i < p->nfeeders; i++) file_add(f, "feeder", p->feeders[i].path);
-  files_request(f, &p->defaults);
-  files_steps(f, &p->setup);
-  files_steps(f, &p->teardown);
-  for (size_t i = 0; i < p->nclasses; i++) {
-    files_steps(f, &p->classes[i].on_start);
-    files_steps(f, &p->classes[i].on_stop);
-    files_set(f, &p->classes[i].root);
-  }
+  lc_plan_each_request(p, files_request, f);
 }
 
 static void print_text(FILE *out, const struct lc_plan *p) {

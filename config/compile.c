@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -785,17 +786,86 @@ static void choose_client(struct cc *c, struct lc_user_class *uc, const struct l
   if (n && cc_enum(c, n, clients, &e) != 0) e = 0;
   uc->client_asked = (enum lc_client)e;
   uc->client = LC_CLIENT_CURL;
+}
+
+/* What keeps a request from the fast client (plain HTTP/1.1, engine/http_fast.h), or NULL. */
+struct fast_check {
+  const char *blocker;
+  struct lc_mark at;
+};
+
+static bool header_named(const struct lc_kvs *h, const char *name) {
+  for (size_t i = 0; i < h->n; i++)
+    if (strcasecmp(h->items[i].name, name) == 0) return true;
+  return false;
+}
+
+static void fast_blocker(void *ctx, const struct lc_request *r) {
+  struct fast_check *fc = ctx;
+  if (fc->blocker || !r->method) return; /* an empty `defaults` has no method */
+  const char *u = r->url_source ? r->url_source : "";
+  const char *why = NULL;
+  if (strncmp(u, "https://", 8) == 0) why = "an https URL";
+  else if (strncmp(u, "{{", 2) == 0) why = "a URL whose scheme is only known at run time";
+  else if (strncmp(u, "http://", 7) == 0 && memchr(u + 7, '@', strcspn(u + 7, "/?#")))
+    why = "credentials in the URL";
+  else if (r->nparts) why = "a multipart body";
+  else if (r->auth_kind == LC_AUTH_DIGEST) why = "digest auth";
+  else if (r->client_cert) why = "a client certificate";
+  else if (r->http_version == 2) why = "HTTP/2";
+  else if (r->needs_body && header_named(&r->headers, "Accept-Encoding"))
+    why = "a compressed body read by a check or capture";
+  if (why) {
+    fc->blocker = why;
+    fc->at = r->mark;
+  }
+}
+
+/* Settles the class's client once its requests are compiled: `auto` takes the fast client when
+ * every request is within its features and the host is plain http. */
+static void settle_client(struct cc *c, struct lc_user_class *uc, const struct lc_node *n) {
+  struct fast_check fc = {NULL, {NULL, 0, 0}};
+  const char *host = uc->host ? uc->host : c->plan->host;
+  if (host && strncmp(host, "https://", 8) == 0) fc.blocker = "an https host";
+  lc_class_each_request(uc, fast_blocker, &fc);
+  char buf[256];
   switch (uc->client_asked) {
-  case LC_CLIENT_CURL: uc->client_reason = "asked for with 'client: curl'"; break;
+  case LC_CLIENT_CURL:
+    uc->client = LC_CLIENT_CURL;
+    uc->client_reason = "asked for with 'client: curl'";
+    break;
   case LC_CLIENT_AUTO:
-    uc->client_reason = "'client: auto' picks curl while the fast HTTP/1.1 client is not part "
-                        "of this version";
+    if (!fc.blocker) {
+      uc->client = LC_CLIENT_FAST;
+      uc->client_reason = "'client: auto': every request is plain HTTP/1.1 (an https --host "
+                          "sends the class to curl at run time)";
+    } else {
+      uc->client = LC_CLIENT_CURL;
+      if (fc.at.file)
+        snprintf(buf, sizeof buf, "'client: auto' picks curl: %s at line %u", fc.blocker,
+                 fc.at.line);
+      else
+        snprintf(buf, sizeof buf, "'client: auto' picks curl: %s", fc.blocker);
+      uc->client_reason = cc_strndup(c, buf, strlen(buf));
+    }
     break;
   case LC_CLIENT_FAST:
-    uc->client_reason = "the fast client asked for is not part of this version";
-    lc_diag_warning(c->d, lc_node_mark(n),
-                    "'client: fast' is not available in this version of loadc; this class uses "
-                    "the curl client");
+    if (!fc.blocker) {
+      uc->client = LC_CLIENT_FAST;
+      uc->client_reason = "asked for with 'client: fast'";
+    } else {
+      uc->client = LC_CLIENT_CURL;
+      snprintf(buf, sizeof buf, "'client: fast' cannot send %s: curl instead", fc.blocker);
+      uc->client_reason = cc_strndup(c, buf, strlen(buf));
+      if (fc.at.file)
+        lc_diag_warning(c->d, lc_node_mark(n),
+                        "the fast client cannot send %s (the request at line %u); this class "
+                        "uses the curl client", fc.blocker, fc.at.line);
+      else
+        lc_diag_warning(c->d, lc_node_mark(n),
+                        "the fast client cannot send %s; this class uses the curl client",
+                        fc.blocker);
+    }
     break;
   }
 }
@@ -863,6 +933,7 @@ static void compile_class(struct cc *c, const struct class_info *ci, int i,
     else
       lc_diag_error(c->d, at, "user class '%s' has no task with a weight above 0", uc->name);
   }
+  settle_client(c, uc, class_get(ci, i, "client"));
   c->class_node = NULL;
 }
 

@@ -367,6 +367,15 @@ struct lc_plan {
   struct lc_plan_owned *owned;        /* internal: the memory behind all of the above */
 };
 
+/* Visiting every request (config/plan_walk.c): in steps (loop bodies and if branches
+ * included), in a taskset (on_start, on_stop, tasks, nested sets), in a class (on_start,
+ * on_stop, tasks), or in a whole plan (`defaults` first, then setup, teardown, the classes). */
+typedef void (*lc_request_visit_cb)(void *ctx, const struct lc_request *r);
+void lc_steps_each_request(const struct lc_steps *steps, lc_request_visit_cb fn, void *ctx);
+void lc_taskset_each_request(const struct lc_taskset *set, lc_request_visit_cb fn, void *ctx);
+void lc_class_each_request(const struct lc_user_class *uc, lc_request_visit_cb fn, void *ctx);
+void lc_plan_each_request(const struct lc_plan *p, lc_request_visit_cb fn, void *ctx);
+
 /* JIT-compiles the plan's regexes (PCRE2); call once before running, before any thread reads
  * the plan. Regexes work without it, only slower; `loadc check` skips it. */
 void lc_plan_jit(struct lc_plan *plan);

@@ -19,6 +19,7 @@
 #include "engine/dispatch.h"
 #include "engine/feeder.h"
 #include "engine/http.h"
+#include "engine/http_fast.h"
 #include "engine/render.h"
 #include "engine/redact.h"
 #include "engine/request.h"
@@ -127,6 +128,7 @@ struct worker {
   uv_check_t reaper;     /* frees users that stopped, after the callbacks that stopped them */
   struct queue inbox;
   struct lc_http_client *http;
+  struct lc_fast_client *fast;  /* when a class uses the fast client */
   struct lc_stats *stats;
   struct lc_user_hooks hooks;
   struct lc_user **heap; /* wake-ups, by links.due_us */
@@ -175,6 +177,8 @@ struct engine {
   const struct lc_user_class *classes;  /* the classes users are made of (the plan's) */
   size_t nclasses;
   const char **class_hosts;             /* base URL per class */
+  bool *class_fast;                     /* per class: its users use the fast client */
+  bool any_fast;
   unsigned response_keep;
   struct lc_stats *totals;
   struct lc_stats *second;              /* the deltas of the current stats round */
@@ -319,18 +323,30 @@ static void on_http_done(void *ctx, const struct lc_http_response *resp) {
   lc_user_on_response(ctx, resp);
 }
 
+/* The user's session with the client of its class (the fast one or curl), freed here. */
+static void session_free(struct lc_user *u) {
+  struct lc_user_links *l = lc_user_links(u);
+  if (!l->request) return;
+  if (l->fast) lc_fast_session_free(l->request);
+  else lc_http_session_free(l->request);
+  l->request = NULL;
+}
+
 static int hook_send(void *wp, struct lc_user *u, const struct lc_http_request *req) {
   struct worker *w = wp;
   struct lc_user_links *l = lc_user_links(u);
-  if (!l->request) l->request = lc_http_session_new(w->http);
+  if (!l->request) {
+    const struct lc_user_class *uc = lc_user_class(u);
+    l->fast = uc && w->fast && w->e->class_fast[uc - w->e->classes];
+    l->request = l->fast ? (void *)lc_fast_session_new(w->fast) : (void *)lc_http_session_new(w->http);
+  }
+  if (l->fast) return lc_fast_send(l->request, req, on_http_done, u);
   return lc_http_send(l->request, req, on_http_done, u);
 }
 
 static void hook_cancel(void *wp, struct lc_user *u) {
   (void)wp;
-  struct lc_user_links *l = lc_user_links(u);
-  lc_http_session_free(l->request);
-  l->request = NULL;
+  session_free(u);
 }
 
 static void hook_wake_at(void *wp, struct lc_user *u, int64_t due_us) {
@@ -466,8 +482,7 @@ static void hook_stopped(void *wp, struct lc_user *u) {
     for (size_t i = 0; i < lc_vars_count(vars); i++)
       lc_vars_set(&w->e->globals, lc_vars_name(vars, i), lc_vars_value(vars, i));
     heap_remove(w, u);
-    lc_http_session_free(lc_user_links(u)->request);
-    lc_user_links(u)->request = NULL;
+    session_free(u);
     lc_user_links(u)->next = w->dead;
     w->dead = u;
     w->script = NULL;
@@ -478,8 +493,7 @@ static void hook_stopped(void *wp, struct lc_user *u) {
   heap_remove(w, u);
   unlink_user(w, u);
   struct lc_user_links *l = lc_user_links(u);
-  lc_http_session_free(l->request);
-  l->request = NULL;
+  session_free(u);
   l->next = w->dead; /* freed by the reaper, once the user's own call stack has unwound */
   w->dead = u;
   w->alive--;
@@ -659,7 +673,7 @@ static void abort_all(struct worker *w) {
     struct lc_user *u = w->script;
     w->script = NULL;
     heap_remove(w, u);
-    lc_http_session_free(lc_user_links(u)->request);
+    session_free(u);
     lc_user_free(u);
   }
   for (size_t c = 0; c < w->e->nclasses; c++) {
@@ -667,8 +681,7 @@ static void abort_all(struct worker *w) {
       struct lc_user *u = w->by_class[c];
       heap_remove(w, u);
       unlink_user(w, u);
-      lc_http_session_free(lc_user_links(u)->request);
-      lc_user_links(u)->request = NULL;
+      session_free(u);
       lc_user_free(u);
       w->alive--;
     }
@@ -743,6 +756,8 @@ static void on_worker_async(uv_async_t *a) {
         hand_over(w, c->shard, NOTE_FINAL, c->epoch);
         lc_http_client_free(w->http);
         w->http = NULL;
+        lc_fast_client_free(w->fast);
+        w->fast = NULL;
         uv_close((uv_handle_t *)&w->timer, close_cb);
         uv_close((uv_handle_t *)&w->kill_timer, close_cb);
         uv_close((uv_handle_t *)&w->arrival_timer, close_cb);
@@ -781,6 +796,7 @@ static int worker_init(struct engine *e, struct worker *w, unsigned index) {
     uv_loop_close(&w->loop);
     return LC_EIO;
   }
+  if (e->any_fast) w->fast = lc_fast_client_new(&w->loop);
   queue_init(&w->inbox, sizeof(struct cmd));
   uv_async_init(&w->loop, &w->async, on_worker_async);
   w->async.data = w;
@@ -1201,7 +1217,14 @@ int lc_engine_run(const struct lc_plan *plan, const struct lc_run_opts *opts,
   lc_buf_release(&ferr);
   e->nworkers = e->o.single_user ? 1 : e->o.threads ? e->o.threads : cpu_count();
   e->class_hosts = lc_xcalloc(e->nclasses ? e->nclasses : 1, sizeof *e->class_hosts);
-  for (size_t i = 0; i < e->nclasses; i++) e->class_hosts[i] = class_host(plan, &plan->classes[i], &e->o);
+  e->class_fast = lc_xcalloc(e->nclasses ? e->nclasses : 1, sizeof *e->class_fast);
+  for (size_t i = 0; i < e->nclasses; i++) {
+    e->class_hosts[i] = class_host(plan, &plan->classes[i], &e->o);
+    /* the compiler chose by the requests; an https host given at run time goes to curl */
+    e->class_fast[i] = plan->classes[i].client == LC_CLIENT_FAST && e->class_hosts[i] &&
+                       strncmp(e->class_hosts[i], "http://", 7) == 0;
+    e->any_fast = e->any_fast || e->class_fast[i];
+  }
   e->response_keep = lc_plan_response_needs(plan);
   e->totals = lc_stats_new(0, 0);
   e->second = lc_stats_new(0, 0);
@@ -1321,6 +1344,7 @@ fail_dispatch:
   free(e->spare);
   free(e->workers);
   free(e->class_hosts);
+  free(e->class_fast);
   lc_vars_release(&e->globals);
   lc_feeders_free(e->feeders);
   free(e);

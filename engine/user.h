@@ -103,6 +103,7 @@ struct lc_user_links {
   int64_t due_us;     /* the pending wake-up, 0 when none */
   size_t heap_index;  /* position in the worker's timer heap, SIZE_MAX when not in it */
   void *request;      /* the worker's request in flight for this user */
+  bool fast;          /* request is a fast-client session (else a curl one) */
 };
 struct lc_user_links *lc_user_links(struct lc_user *u);
 

@@ -190,7 +190,7 @@ class Graph(unittest.TestCase):
         self.assertRegex(out, r"31\.25 %  GET /json  \(weight 5\)")
         self.assertRegex(out, r" 6\.25 %  GET /bytes/\[n\]  \(weight 1\)")
         self.assertNotIn("/status/500", out)  # weight 0 is never picked
-        self.assertIn("client: curl", out)
+        self.assertIn("client: fast", out)
 
     def test_files_read_are_listed(self):
         import json
