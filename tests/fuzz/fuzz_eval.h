@@ -1,5 +1,5 @@
 /* fuzz_eval.h: the evaluation context fuzz_template and fuzz_expr run expressions in: a few user
- * variables of every kind (string, number, JSON object, JSON array, list), globals, one feeder
+ * variables (a string, a number, a JSON object, a JSON array), globals, one feeder
  * row and a fake last response with headers and a JSON body, a fixed clock and a seeded
  * generator, so that every branch of engine/render.c is reachable and runs reproduce. Built
  * once per process (libFuzzer calls the target many times); nothing here changes per input. */
