@@ -102,6 +102,13 @@ class FaultyServer:
     def __exit__(self, *exc):
         self.stop()
 
+    def reset(self):
+        """Zeroes the counts."""
+        with self._lock:
+            self._requests.clear()
+            self._connections = 0
+            self._tls_failures = 0
+
     def counts(self):
         """{'connections': N, 'tls_failures': N, 'requests': {path: N}, 'total': N}"""
         with self._lock:
