@@ -305,3 +305,25 @@ subjectAltName = DNS:localhost,IP:127.0.0.1
              p("ca.key"), "-in", p(name + ".csr"), "-out", p(name + ".pem"), "-notext",
              "-startdate", "20200101000000Z", "-enddate", "20200102000000Z",
              "-extensions", "ext")
+
+
+def main(argv):
+    """`faulty.py COUNTS_FILE COMMAND...`: serves on an ephemeral port, runs COMMAND with every
+    `{url}` in it replaced by the target's URL, writes the counts as JSON to COUNTS_FILE, and
+    exits with COMMAND's status. For a test that must run loadc and the target together in
+    another network namespace (unshare -n), where the test's own process cannot serve."""
+    import json
+    counts_file, cmd = argv[0], argv[1:]
+    srv = FaultyServer().start()
+    try:
+        rc = subprocess.run([a.replace("{url}", srv.url) for a in cmd], timeout=120).returncode
+    finally:
+        srv.stop()
+    with open(counts_file, "w") as f:
+        json.dump(srv.counts(), f)
+    return rc
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main(sys.argv[1:]))

@@ -29,6 +29,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import textwrap
 import time
@@ -441,6 +442,36 @@ class Matrix(FaultCase):
         # the failed requests never reached the target; the others all did
         self.assertEqual(self.target.counts()["total"], r.requests - r.failures)
         self.assertGreater(r.requests - r.failures, 0)
+        self.assert_reports(r)
+
+    def test_out_of_local_ports_is_one_clear_message(self):
+        # In a network namespace of its own with 10 ephemeral ports, loadc and the target (run
+        # by faulty.py's main) meet EADDRNOTAVAIL within a second with `Connection: close`
+        # (every closed connection keeps its port in TIME_WAIT). One message with the fix; the
+        # failed requests never reached the target, the others all did.
+        counts = os.path.join(self.tmp, "counts.json")
+        cmd, out_dir = self.command(self.scenario("/close"), "{url}", users=4)
+        netns = ["unshare", "-rn", "sh", "-c", "ip link set lo up && echo '40000 40009' > "
+                 "/proc/sys/net/ipv4/ip_local_port_range && exec \"$@\"", "sh"]
+        probe = subprocess.run(netns + ["true"], capture_output=True, timeout=30)
+        if probe.returncode != 0:
+            self.skipTest("no network namespace here (unshare -rn): %r" % probe.stderr)
+        faulty_py = os.path.join(os.path.dirname(os.path.abspath(__file__)), "faulty.py")
+        started = time.monotonic()
+        proc = subprocess.Popen(netns + [sys.executable, faulty_py, counts] + cmd,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        r = self.finish(proc, out_dir, started)
+        self.assert_bounded(r)
+        self.assertEqual(r.rc, 1, r)
+        msg = ("no free local port: every ephemeral port to this target is in use; use more "
+               "source addresses or fewer connections (or widen net.ipv4.ip_local_port_range)")
+        self.assert_errors(r, {msg: None})
+        self.assertEqual(r.err, "", r)
+        with open(counts) as f:
+            c = json.load(f)
+        self.assertEqual(c["total"], r.requests - r.failures, r)
+        self.assertGreater(c["total"], 0)
         self.assert_reports(r)
 
 
