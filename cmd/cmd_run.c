@@ -68,13 +68,21 @@ static int parse_time(const char *opt, const char *v, int64_t *out) {
 }
 
 /* Each user holds a connection: raise the soft limit on open files to the hard one, as Locust
- * and `loadc serve` do, so that a few thousand users do not fail with "too many open files". */
-static void raise_nofile(void) {
+ * and `loadc serve` do, so that a few thousand users do not fail with "too many open files".
+ * When even that is too low for `users` (a connection each, and a few dozen descriptors of
+ * loadc's own), say so once before the run: the requests would fail one by one otherwise. */
+static void raise_nofile(uint64_t users) {
   struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
+  if (rl.rlim_cur < rl.rlim_max) {
     rl.rlim_cur = rl.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0) lc_log(LC_LOG_DEBUG, "could not raise the open-files limit");
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return;
   }
+  if (rl.rlim_cur != RLIM_INFINITY && users + 32 > (uint64_t)rl.rlim_cur)
+    lc_log(LC_LOG_WARN, "the open-files limit (%llu) is too low for %llu users (one "
+           "connection each): raise it with `ulimit -n`", (unsigned long long)rl.rlim_cur,
+           (unsigned long long)users);
 }
 
 /* What the run's per-second callback drives (the live outputs). */
@@ -346,7 +354,12 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
                         "target's identity is not checked", plan->insecure.file, plan->insecure.line);
   ro.user_classes = (const char *const *)user_classes;
   lc_plan_jit(plan);
-  raise_nofile();
+  uint64_t peak = ro.has_users ? ro.users : plan->load.users;
+  for (size_t i = 0; !ro.has_users && i < plan->load.nstages; i++)
+    if (plan->load.stages[i].users > peak) peak = plan->load.stages[i].users;
+  if (plan->load.model == LC_LOAD_ARRIVAL && plan->load.max_users > peak)
+    peak = plan->load.max_users;
+  raise_nofile(peak);
 
   struct live lv = {.plan = plan};
   bool tty = isatty(STDERR_FILENO);

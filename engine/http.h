@@ -111,6 +111,11 @@ void lc_http_session_free(struct lc_http_session *s);
 int lc_http_send(struct lc_http_session *s, const struct lc_http_request *req, lc_http_done_cb cb,
                  void *ctx);
 
+/* Running out of descriptors or local ports (EMFILE, ENFILE, EADDRNOTAVAIL, ENOBUFS, ENOMEM:
+ * an errno value) fails every request the same way: writes one message that names the fix into
+ * msg and returns true; false for other errors. Both clients use it, so reports read alike. */
+bool lc_http_resource_message(char *msg, size_t cap, int err);
+
 /* Monotonic clock in microseconds, the one response times are measured with. */
 int64_t lc_now_us(void);
 

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -100,6 +101,7 @@ struct lc_http_session {
   uint64_t body_bytes, max_body;
   int status;                           /* of the last status line seen */
   bool keep, in_head, toobig;
+  int sock_errno;                       /* why socket() failed in open_socket(), else 0 */
   enum lc_http_error derr;              /* S_DEFERRED: the failure to report */
   /* options as last set on the easy handle, so only changes are set */
   long o_timeout_ms, o_follow, o_verify, o_version;
@@ -188,7 +190,12 @@ static void on_poll(uv_poll_t *h, int status, int events) {
     return;
   }
   int flags = 0;
-  if (status < 0) flags = CURL_CSELECT_ERR;
+  if (status < 0) {
+    /* POLLERR (a reset): libuv stopped the poll. Let curl read or write the socket so that it
+       sees the socket's own error (ECONNRESET) instead of "select/poll returned error". */
+    k->events = 0;
+    flags = CURL_CSELECT_IN | CURL_CSELECT_OUT;
+  }
   if (events & UV_READABLE) flags |= CURL_CSELECT_IN;
   if (events & UV_WRITABLE) flags |= CURL_CSELECT_OUT;
   int running;
@@ -239,7 +246,10 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
   struct lc_http_client *c = s->c;
   (void)purpose;
   curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
-  if (fd == CURL_SOCKET_BAD) return fd;
+  if (fd == CURL_SOCKET_BAD) {
+    s->sock_errno = errno; /* curl keeps no errno for this: map_error() names the cause */
+    return fd;
+  }
   struct sock *stale = sock_get(c, fd);
   if (stale) sock_close(c, stale); /* its socket was closed behind our back */
   struct sock *k = sock_new(c, fd, true);
@@ -468,6 +478,8 @@ static enum lc_http_error map_error(struct lc_http_session *s, CURLcode rc, char
   curl_easy_getinfo(s->easy, CURLINFO_OS_ERRNO, &oserr);
   switch (rc) {
   case CURLE_COULDNT_CONNECT:
+    if (s->sock_errno) oserr = s->sock_errno;
+    if (lc_http_resource_message(msg, cap, (int)oserr)) return LC_HTTP_EOTHER;
     if (oserr == ECONNREFUSED) {
       snprintf(msg, cap, "connection refused");
       return LC_HTTP_ECONNREFUSED;
@@ -477,8 +489,12 @@ static enum lc_http_error map_error(struct lc_http_session *s, CURLcode rc, char
     return LC_HTTP_EOTHER;
   case CURLE_OPERATION_TIMEDOUT:
     if (s->timeout_us > 0) {
+      curl_off_t lookup = 0, conn = 0;  /* both 0: the name lookup never ended */
+      curl_easy_getinfo(s->easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup);
+      curl_easy_getinfo(s->easy, CURLINFO_CONNECT_TIME_T, &conn);
       format_duration(buf, sizeof buf, s->timeout_us);
-      snprintf(msg, cap, "timeout after %s", buf);
+      snprintf(msg, cap, "timeout after %s%s", buf,
+               lookup == 0 && conn == 0 ? " (resolving the host name)" : "");
     } else {
       curl_message(msg, cap, "timeout: ", eb); /* curl's connect timeout */
     }
@@ -545,6 +561,16 @@ static enum lc_http_error map_error(struct lc_http_session *s, CURLcode rc, char
   case CURLE_TOO_MANY_REDIRECTS:
     snprintf(msg, cap, "too many redirects (more than %d)", MAX_REDIRS);
     return LC_HTTP_ETOOMANYREDIRECTS;
+  case CURLE_OUT_OF_MEMORY:
+    /* loadc's own allocations abort; in the head of a response this is curl's cap on one
+       header line (CURL_MAX_HTTP_HEADER, 100 KiB), not the machine's memory */
+    if (s->headers_us == 0) {
+      snprintf(msg, cap, "malformed response: a header line is longer than curl's limit "
+                         "(100 KiB)");
+      return LC_HTTP_EPROTOCOL;
+    }
+    curl_message(msg, cap, "", eb);
+    return LC_HTTP_EOTHER;
   case CURLE_WRITE_ERROR:
     if (s->toobig) {
       format_size(buf, sizeof buf, s->max_body);
@@ -966,6 +992,7 @@ int lc_http_send(struct lc_http_session *s, const struct lc_http_request *req, l
   s->max_body = req->max_body;
   s->timeout_us = req->timeout_us;
   s->errbuf[0] = '\0';
+  s->sock_errno = 0;
   CURLcode rc = set_request(s, req);
   if (rc != CURLE_OK) {
     curl_message(s->rb->msg, sizeof s->rb->msg, "cannot start the request: ",

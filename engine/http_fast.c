@@ -730,7 +730,9 @@ static void on_connect(uv_connect_t *req, int status) {
     } else if (status == UV_ETIMEDOUT) {
       failf(s, LC_HTTP_ETIMEDOUT, "timeout: connection timed out");
     } else {
-      failf(s, LC_HTTP_EOTHER, "could not connect: %s", uv_strerror(status));
+      char m[256];
+      if (lc_http_resource_message(m, sizeof m, -status)) failf(s, LC_HTTP_EOTHER, "%s", m);
+      else failf(s, LC_HTTP_EOTHER, "could not connect: %s", uv_strerror(status));
     }
     return;
   }
@@ -758,9 +760,10 @@ static void conn_open(struct lc_fast_session *s) {
                           on_connect);
   if (rc) {
     k->req.connect.handle = NULL;
-    failf(s, rc == UV_ECONNREFUSED ? LC_HTTP_ECONNREFUSED : LC_HTTP_EOTHER,
-          rc == UV_ECONNREFUSED ? "connection refused" : "could not connect: %s",
-          uv_strerror(rc));
+    char m[256];
+    if (rc == UV_ECONNREFUSED) failf(s, LC_HTTP_ECONNREFUSED, "connection refused");
+    else if (lc_http_resource_message(m, sizeof m, -rc)) failf(s, LC_HTTP_EOTHER, "%s", m);
+    else failf(s, LC_HTTP_EOTHER, "could not connect: %s", uv_strerror(rc));
   }
 }
 
