@@ -5,17 +5,17 @@ goes 200 -> 50 -> 200 -> 50 ... users in cycles of 10 s (5 s at each count, spaw
 each ramp takes at most 1.5 s), then down to 1 user for the last stage. (One, not none: curl
 closes the sockets of users that stopped only when it prunes dead connections, which it does
 while requests run on that worker thread's multi handle; on a thread left without users they
-stay open, shut down, until loadc exits. Hence also --threads 1: with two threads the last user
-keeps one of them pruning, the other keeps the sockets of its 25 stopped users.) Every second the test
-reads loadc's VmRSS (/proc/PID/status) and counts its open descriptors (/proc/PID/fd), and
-asserts:
+stay open, shut down, until loadc exits. Hence also --threads 1: with two threads the last
+user keeps one of them pruning, the other keeps the sockets of its 25 stopped users.) Every
+second the test reads loadc's VmRSS (/proc/PID/status) and counts its open descriptors
+(/proc/PID/fd), and asserts:
   - no descriptor leak: the samples taken at the end of each 50-user hold stay within a small
     slack of each other, so do those at the end of each 200-user hold, and at the end of the
     1-user stage (before loadc exits) the count is back near the baseline;
   - RSS stable after warm-up: growth, less the history's expected size, below RSS_GROWTH_MAX
     between the end of the first 50-user hold and the end of the last one (the same point of
-    the cycle, so the same users alive);
-    not under a sanitizer, whose quarantine of freed memory makes RSS grow by design;
+    the cycle, so the same users alive); not under a sanitizer, whose quarantine of freed
+    memory makes RSS grow by design;
   - nothing lost: the server counted exactly the requests loadc reports, plus two per
     /redirect/2 (curl follows them; Locust counts the chain as one request). stop_timeout is
     longer than any task, so no user is stopped mid-request, at the ramp-downs or at the end.
