@@ -115,6 +115,8 @@ struct lc_http_client {
   uv_timer_t timer;  /* curl's timeout, when it is in the future */
   uv_idle_t kick;    /* curl's timeout when it is "now": on the next loop iteration */
   uv_idle_t defer;   /* reports failures that happened inside lc_http_send */
+  uv_idle_t recycle; /* a new multi handle once every session is gone (see session_free) */
+  size_t orphans;    /* sockets shut down by freed sessions that curl has not closed yet */
   int nhandles;      /* of timer, kick and defer not closed yet: the client is freed at 0 */
   bool closing;
   struct lc_http_session *sessions;
@@ -267,7 +269,10 @@ static curl_socket_t open_socket(void *clientp, curlsocktype purpose, struct cur
 static int close_socket(void *clientp, curl_socket_t fd) {
   struct lc_http_client *c = clientp;
   struct sock *k = sock_get(c, fd);
-  if (k) sock_close(c, k);
+  if (k) {
+    if (k->ours && !k->owner && c->orphans) c->orphans--;
+    sock_close(c, k);
+  }
   return close(fd);
 }
 
@@ -1011,6 +1016,36 @@ int lc_http_send(struct lc_http_session *s, const struct lc_http_request *req, l
   return 0;
 }
 
+static void multi_setup(struct lc_http_client *c) {
+  /* every session keeps its connection while it waits (curl's default limit, 4 per handle in
+   * a transfer, would close the connections of waiting users) */
+  curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)INT32_MAX);
+  curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+  curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, (void *)c);
+  curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
+  curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, (void *)c);
+}
+
+static void on_recycle(uv_idle_t *h) {
+  struct lc_http_client *c = h->data;
+  uv_idle_stop(h);
+  if (c->sessions || !c->orphans || c->closing) return;
+  CURLM *fresh = curl_multi_init();
+  if (!fresh) return; /* keep the old one: its descriptors wait for the end */
+  curl_multi_cleanup(c->multi); /* closes every connection it kept (close_socket) */
+  c->multi = fresh;
+  multi_setup(c);
+  uv_timer_stop(&c->timer);
+  uv_idle_stop(&c->kick);
+  c->orphans = 0;
+  /* the new handle's DNS cache is empty: origins are handed to it again when met */
+  for (size_t i = 0; i < c->norigins; i++) {
+    free(c->origins[i].text);
+    free(c->origins[i].resolve);
+  }
+  c->norigins = 0;
+}
+
 struct lc_http_session *lc_http_session_new(struct lc_http_client *c) {
   struct lc_http_session *s = lc_xcalloc(1, sizeof *s);
   s->c = c;
@@ -1059,6 +1094,7 @@ void lc_http_session_free(struct lc_http_session *s) {
     struct sock *k = s->socks;
     shutdown(k->fd, SHUT_RDWR);
     sock_disown(k);
+    c->orphans++;
   }
   curl_slist_free_all(s->headers);
   curl_slist_free_all(s->resolve);
@@ -1066,6 +1102,10 @@ void lc_http_session_free(struct lc_http_session *s) {
   else c->sessions = s->next;
   if (s->next) s->next->prev = s->prev;
   free(s);
+  /* curl closes dead connections only while transfers run: a worker whose users are all gone
+   * would keep their descriptors to the end of the run. A fresh multi handle closes them, from
+   * the loop (this may run inside one of curl's callbacks). */
+  if (!c->sessions && c->orphans && !c->closing) uv_idle_start(&c->recycle, on_recycle);
 }
 
 struct lc_http_client *lc_http_client_new(struct uv_loop_s *loop) {
@@ -1082,18 +1122,13 @@ struct lc_http_client *lc_http_client_new(struct uv_loop_s *loop) {
     curl_global_cleanup();
     return NULL;
   }
-  /* every session keeps its connection while it waits (curl's default limit, 4 per handle in
-   * a transfer, would close the connections of waiting users) */
-  curl_multi_setopt(c->multi, CURLMOPT_MAXCONNECTS, (long)INT32_MAX);
-  curl_multi_setopt(c->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
-  curl_multi_setopt(c->multi, CURLMOPT_SOCKETDATA, (void *)c);
-  curl_multi_setopt(c->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-  curl_multi_setopt(c->multi, CURLMOPT_TIMERDATA, (void *)c);
+  multi_setup(c);
   uv_timer_init(loop, &c->timer);
   uv_idle_init(loop, &c->kick);
   uv_idle_init(loop, &c->defer);
-  c->timer.data = c->kick.data = c->defer.data = c;
-  c->nhandles = 3;
+  uv_idle_init(loop, &c->recycle);
+  c->timer.data = c->kick.data = c->defer.data = c->recycle.data = c;
+  c->nhandles = 4;
   lc_buf_init(&c->scratch, REQ_HEAD_MAX);
   return c;
 }
@@ -1129,4 +1164,5 @@ void lc_http_client_free(struct lc_http_client *c) {
   uv_close((uv_handle_t *)&c->timer, on_client_handle_closed);
   uv_close((uv_handle_t *)&c->kick, on_client_handle_closed);
   uv_close((uv_handle_t *)&c->defer, on_client_handle_closed);
+  uv_close((uv_handle_t *)&c->recycle, on_client_handle_closed);
 }

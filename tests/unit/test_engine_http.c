@@ -3,6 +3,7 @@
  * statuses, cookies and keep-alive connections per session, methods, headers and auth,
  * redirects, timeouts, transport failures with their messages, body limits, streaming,
  * concurrency, cancellation, and a loop that closes cleanly after every test. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -434,6 +435,45 @@ static void freed_session_closes_its_connection(void **state) {
   run_for(f, 100);
   assert_int_equal(stats_open(f, st), 1);
   lc_http_session_free(st);
+}
+
+static int open_fds(void) {
+  int n = 0;
+  DIR *d = opendir("/proc/self/fd");
+  if (!d) return -1;
+  while (readdir(d)) n++;
+  closedir(d);
+  return n;
+}
+
+/* Once every session is gone, their descriptors are closed too (curl would keep the shut-down
+ * connections in its cache until transfers run again on this client). */
+static void no_descriptor_outlives_the_sessions(void **state) {
+  struct fx *f = *state;
+  struct lc_http_session *s[4];
+  struct result r;
+  /* warm up: the first transfer opens what stays for the client's life (resolver, caches) */
+  s[0] = lc_http_session_new(f->c);
+  do_get(f, s[0], "/json", &r);
+  result_release(&r);
+  lc_http_session_free(s[0]);
+  run_for(f, 100);
+  int before = open_fds();
+  for (int i = 0; i < 4; i++) {
+    s[i] = lc_http_session_new(f->c);
+    do_get(f, s[i], "/json", &r);
+    assert_int_equal(r.status, 200);
+    result_release(&r);
+  }
+  assert_true(open_fds() >= before + 4);
+  for (int i = 0; i < 4; i++) lc_http_session_free(s[i]);
+  run_for(f, 100);
+  assert_int_equal(open_fds(), before);
+  s[0] = lc_http_session_new(f->c); /* the client still works afterwards */
+  do_get(f, s[0], "/json", &r);
+  assert_int_equal(r.status, 200);
+  result_release(&r);
+  lc_http_session_free(s[0]);
 }
 
 static void post_echo(void **state) {
@@ -1220,6 +1260,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(keep_alive, setup, teardown),
       cmocka_unit_test_setup_teardown(sessions_do_not_share_connections, setup, teardown),
       cmocka_unit_test_setup_teardown(freed_session_closes_its_connection, setup, teardown),
+      cmocka_unit_test_setup_teardown(no_descriptor_outlives_the_sessions, setup, teardown),
       cmocka_unit_test_setup_teardown(post_echo, setup, teardown),
       cmocka_unit_test_setup_teardown(multipart, setup, teardown),
       cmocka_unit_test_setup_teardown(expect_continue, setup, teardown),
