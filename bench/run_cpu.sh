@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# bench/run_cpu.sh: client CPU per request of `loadc run` (the curl client), side by side with wrk
+# bench/run_cpu.sh: client CPU per request of `loadc run` (the fast client and the curl client), side by side with wrk
 # and Locust (FastHttpUser) in the same run: 50 keep-alive users without wait GET a 100-byte file
 # from nginx (one worker pinned to CPU 1); each client is pinned to CPU 0 and runs SECONDS.
 #
@@ -12,7 +12,8 @@
 # and, over that window, the client's and nginx's CPU use, and how much of CPU 0 was idle, stolen
 # by the hypervisor, or busy with something else than the client (a client well below 100 % with
 # a large other0 shared CPU 0 with other processes: rerun on a quiet machine, or use ROUNDS).
-# Then the ratios loadc/wrk and locust/wrk (issue 4's target for loadc's curl client: <= 3x wrk).
+# Then the ratios to wrk (issue 8's target for the fast client: <= 1.3x; issue 4's for the curl
+# client: <= 3x) and Locust's.
 # With ROUNDS=N (default 1) the three clients run N times in turn and the medians are compared.
 # It checks that each client's own count matches what nginx saw, within the 50 requests that
 # can be in flight when the run stops, and that nothing failed; it exits 1 when a check fails.
@@ -30,14 +31,17 @@ bench_nginx 1
 hz=$(getconf CLK_TCK)
 bad=0
 
-cat >"$bench_tmp/cpu.yaml" <<YAML
+for client in fast curl; do
+  cat >"$bench_tmp/cpu-$client.yaml" <<YAML
 version: 1
 name: run_cpu
 users:
   Getter:
+    client: $client
     tasks:
       - get: /100b.txt
 YAML
+done
 
 cat >"$bench_tmp/locustfile.py" <<'PY'
 from locust import constant, task
@@ -138,12 +142,14 @@ for r in $(seq "$rounds"); do
   report wrk "${reqs:-0}" "$fails"
   whole[wrk]+=" $US_WHOLE" steady[wrk]+=" $US_STEADY" rps[wrk]+=" $RPS"
 
-  # (b) loadc run, the curl client, one worker thread
-  measure loadc "$LOADC" run "$bench_tmp/cpu.yaml" -H "$NGINX_URL" --threads 1 -u "$users" \
-    -r "$users" -t "${secs}s" --only-summary
-  read -r reqs fails < <(summary_counts "$bench_tmp/loadc.out") || true
-  report loadc "${reqs:-0}" "${fails:-missing}"
-  whole[loadc]+=" $US_WHOLE" steady[loadc]+=" $US_STEADY" rps[loadc]+=" $RPS"
+  # (b) loadc run, one worker thread: the fast client, then the curl client
+  for client in fast curl; do
+    measure "$client" "$LOADC" run "$bench_tmp/cpu-$client.yaml" -H "$NGINX_URL" --threads 1 \
+      -u "$users" -r "$users" -t "${secs}s" --only-summary
+    read -r reqs fails < <(summary_counts "$bench_tmp/$client.out") || true
+    report "$client" "${reqs:-0}" "${fails:-missing}"
+    whole[$client]+=" $US_WHOLE" steady[$client]+=" $US_STEADY" rps[$client]+=" $RPS"
+  done
 
   # (c) Locust, FastHttpUser, one process; its summary (stderr) has the final counts (its
   # --csv stats file can miss the last second)
@@ -158,27 +164,31 @@ done
 if [ "$rounds" -gt 1 ]; then
   echo "medians over $rounds rounds:"
   printf '%-8s %9s %8s %8s\n' client "req/s" "us whole" "us steady"
-  for n in wrk loadc locust; do
+  for n in wrk fast curl locust; do
     printf '%-8s %9s %8s %8s\n' "$n" "$(median <<<"${rps[$n]}")" "$(median <<<"${whole[$n]}")" \
       "$(median <<<"${steady[$n]}")"
   done
   echo
 fi
-awk -v lw="$(median <<<"${whole[loadc]}")" -v ls="$(median <<<"${steady[loadc]}")" \
-  -v lr="$(median <<<"${rps[loadc]}")" -v cw="$(median <<<"${whole[locust]}")" \
-  -v cs="$(median <<<"${steady[locust]}")" -v cr="$(median <<<"${rps[locust]}")" \
-  -v ww="$(median <<<"${whole[wrk]}")" -v ws="$(median <<<"${steady[wrk]}")" \
-  -v wr="$(median <<<"${rps[wrk]}")" 'BEGIN {
-  printf "loadc / wrk:    %5.2f x CPU per request (whole), %5.2f x (steady), %.2f x req/s   (target <= 3x)\n",
-    lw / ww, ls / ws, lr / wr
-  printf "locust / wrk:   %5.2f x CPU per request (whole), %5.2f x (steady), %.2f x req/s\n",
-    cw / ww, cs / ws, cr / wr
-  printf "locust / loadc: %5.2f x CPU per request (whole), %5.2f x (steady), %.2f x req/s\n",
-    cw / lw, cs / ls, cr / lr
-}'
+med() { median <<<"${1}"; }
+ratios() { # NAME WHOLE STEADY RPS TARGET
+  awk -v n="$1" -v w="$2" -v st="$3" -v r="$4" -v t="$5" -v ww="$(med "${whole[wrk]}")" \
+    -v ws="$(med "${steady[wrk]}")" -v wr="$(med "${rps[wrk]}")" 'BEGIN {
+    printf "%-14s %5.2f x CPU per request (whole), %5.2f x (steady), %.2f x req/s%s\n",
+      n " / wrk:", w / ww, st / ws, r / wr, t }'
+}
+for n in fast curl locust; do
+  t=""
+  [ "$n" = fast ] && t="   (target <= 1.3x)"
+  [ "$n" = curl ] && t="   (target <= 3x)"
+  ratios "$n" "$(med "${whole[$n]}")" "$(med "${steady[$n]}")" "$(med "${rps[$n]}")" "$t"
+done
+awk -v cw="$(med "${whole[locust]}")" -v cs="$(med "${steady[locust]}")" \
+  -v fw="$(med "${whole[fast]}")" -v fs="$(med "${steady[fast]}")" 'BEGIN {
+  printf "locust / fast:  %5.2f x CPU per request (whole), %5.2f x (steady)\n", cw / fw, cs / fs }'
 if [ "$bad" != 0 ]; then
   echo "some checks failed; outputs of the last round:"
-  for n in wrk loadc locust; do
+  for n in wrk fast curl locust; do
     echo "--- $n stdout"; tail -20 "$bench_tmp/$n.out"; echo "--- $n stderr"; tail -20 "$bench_tmp/$n.err"
   done
   exit 1
