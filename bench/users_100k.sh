@@ -65,6 +65,7 @@ while kill -0 "$pid" 2>/dev/null; do
   sleep 0.5
 done
 wait "$pid" || true
+grep -A6 "^Error report" "$bench_tmp/out" | head -8 || true
 hz=$(getconf CLK_TCK)
 /usr/bin/python3 - "$bench_tmp/r.json" "$users" "$peak" "${c0:-0}" "${c1:-0}" "${t_c0:-0}" "${t_c1:-0}" \
   "${cpu0:-0}" "${cpu1:-0}" "$hz" <<'PY'

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,6 +151,10 @@ struct worker {
   int64_t cpu_mark_us, wall_mark_us;
   /* the open model: this worker takes arrivals k = index, index + nworkers, ... */
   uv_timer_t arrival_timer;
+  /* commands not run yet (see run_cmds) */
+  struct cmd *backlog;
+  size_t nbacklog, capbacklog, backlog_pos;
+  uv_idle_t resume;
   bool arrivals_on;
   uint64_t next_k;
   int64_t t0_us, next_due_us;  /* monotonic; next_due_us LC_ARRIVAL_END when none is left */
@@ -562,6 +567,8 @@ static void spawn(struct worker *w, size_t class_index, uint64_t id) {
 
 /* ---- the open model ---- */
 
+#define SPAWN_BATCH 256        /* users a worker starts per loop turn */
+#define TRIM_EVERY 2           /* seconds between malloc_trim calls of the coordinator */
 #define ARRIVAL_EARLY_US 1000  /* arrivals due within this are started now (timers tick in ms) */
 #define ARRIVAL_LATE_US 1000   /* an arrival started later than this is counted as late */
 
@@ -717,12 +724,8 @@ static void hand_over(struct worker *w, struct lc_stats *into, enum note_kind ki
 
 static void close_cb(uv_handle_t *h) { (void)h; }
 
-static void on_worker_async(uv_async_t *a) {
-  struct worker *w = a->data;
-  size_t n;
-  struct cmd *cmds = queue_take(&w->inbox, &n);
-  for (size_t i = 0; i < n; i++) {
-    struct cmd *c = &cmds[i];
+static void exec_cmd(struct worker *w, const struct cmd *c) {
+  {
     switch (c->kind) {
     case CMD_SPAWN: spawn(w, c->class_index, c->id); break;
     case CMD_STOP_ONE: {
@@ -763,11 +766,51 @@ static void on_worker_async(uv_async_t *a) {
         uv_close((uv_handle_t *)&w->arrival_timer, close_cb);
         uv_close((uv_handle_t *)&w->reaper, close_cb);
         uv_close((uv_handle_t *)&w->async, close_cb);
+        uv_close((uv_handle_t *)&w->resume, close_cb);
       }
       break;
     }
   }
+}
+
+static void on_resume(uv_idle_t *h);
+
+/* Runs the commands in order; after SPAWN_BATCH users started, the rest waits for the next
+ * loop turn, so that a spawn step of thousands of users (Locust starts k = spawn rate users per
+ * step) does not hold up the timers and responses of the users already running. */
+static void run_cmds(struct worker *w) {
+  unsigned spawned = 0;
+  while (w->backlog_pos < w->nbacklog) {
+    struct cmd c = w->backlog[w->backlog_pos];
+    if (c.kind == CMD_SPAWN && spawned == SPAWN_BATCH) break;
+    w->backlog_pos++;
+    if (c.kind == CMD_SPAWN) spawned++;
+    exec_cmd(w, &c);
+  }
+  if (w->backlog_pos < w->nbacklog) {
+    if (!w->quitting) uv_idle_start(&w->resume, on_resume);
+    return;
+  }
+  w->nbacklog = w->backlog_pos = 0;
+  if (!w->quitting) uv_idle_stop(&w->resume);
+}
+
+static void on_resume(uv_idle_t *h) { run_cmds(h->data); }
+
+static void on_worker_async(uv_async_t *a) {
+  struct worker *w = a->data;
+  size_t n;
+  struct cmd *cmds = queue_take(&w->inbox, &n);
+  if (n) {
+    if (w->nbacklog + n > w->capbacklog) {
+      while (w->nbacklog + n > w->capbacklog) w->capbacklog = w->capbacklog ? 2 * w->capbacklog : 64;
+      w->backlog = lc_xrealloc(w->backlog, w->capbacklog * sizeof *w->backlog);
+    }
+    memcpy(w->backlog + w->nbacklog, cmds, n * sizeof *cmds);
+    w->nbacklog += n;
+  }
   free(cmds);
+  run_cmds(w);
 }
 
 static void worker_main(void *arg) {
@@ -806,6 +849,8 @@ static int worker_init(struct engine *e, struct worker *w, unsigned index) {
   w->kill_timer.data = w;
   uv_timer_init(&w->loop, &w->arrival_timer);
   w->arrival_timer.data = w;
+  uv_idle_init(&w->loop, &w->resume);
+  w->resume.data = w;
   lc_hist_init(&w->lateness);
   lc_rng_seed(&w->rng, e->o.seed, UINT64_MAX - 2 - index);
   uv_check_init(&w->loop, &w->reaper);
@@ -826,6 +871,7 @@ static int worker_init(struct engine *e, struct worker *w, unsigned index) {
 }
 
 static void worker_release(struct worker *w) {
+  free(w->backlog);
   lc_stats_free(w->stats);
   free(w->kills);
   free(w->heap);
@@ -1004,6 +1050,9 @@ static void close_round(struct engine *e, bool final) {
   int64_t elapsed = e->start_mono ? mono - e->start_mono : 0;
   lc_history_add(e->history, e->second, e->totals, wall, elapsed < 0 ? 0 : elapsed, e->alive);
   lc_stats_reset(e->second);
+  /* every few seconds, hand the pages freed by bursts (a ramp's requests in flight, users gone)
+   * back to the system, so that memory follows the users alive rather than the peak */
+  if (!final && lc_history_row_count(e->history) % TRIM_EVERY == 0) malloc_trim(0);
   if (!e->o.on_second) return;
   struct lc_run_view v = {e->totals, e->history, e->start_wall, elapsed, e->alive, final,
                           e->health, e->nworkers};

@@ -10,6 +10,7 @@
  * server's close is seen while the session waits; a request that meets a kept connection the
  * server closed anyway, before any byte of the response, is sent again once on a new one, as
  * browsers do. Failures are reported with the curl client's kinds and messages. */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS (mmap of transfers); POSIX names it only since 2024 */
 #include "engine/http_fast.h"
 
 #include <arpa/inet.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -33,7 +35,7 @@
 #define MAX_HEADERS 256               /* headers of one response */
 #define REQ_HEAD_MAX (1024 * 1024)    /* header lines of one request */
 #define RBUF_SIZE (16 * 1024)         /* read buffer of a request in flight */
-#define POOL_MAX 1024                 /* idle transfers kept per client (about 50 KB each) */
+#define POOL_MAX 64                   /* idle transfers kept per client (about 50 KB each) */
 #define POOL_KEEP_CAP (1024 * 1024)   /* a body buffer larger than this is freed when pooled */
 #define MAX_ORIGINS 1024              /* origins whose addresses are kept */
 #define MAX_ADDRS 4                   /* addresses tried per origin */
@@ -143,7 +145,14 @@ static struct xfer *xfer_get(struct lc_fast_client *c) {
     c->npool--;
     return x;
   }
-  x = lc_xmalloc(sizeof *x);
+  /* its own mapping: a burst of requests in flight (a ramp) must not leave the heap holding
+   * its pages, fragmented among the users' small allocations, once the transfers go back;
+   * untouched parts of the buffers are never resident */
+  x = mmap(NULL, sizeof *x, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (x == MAP_FAILED) {
+    lc_log(LC_LOG_ERROR, "out of memory (a transfer of the fast client)");
+    abort();
+  }
   x->c = c;
   uv_timer_init(c->loop, &x->timer);
   x->timer.data = x;
@@ -164,7 +173,7 @@ static void xfer_free(uv_handle_t *h) {
   lc_buf_release(&x->url);
   lc_buf_release(&x->url2);
   lc_buf_release(&x->path);
-  free(x);
+  munmap(x, sizeof *x);
   client_unref(c);
 }
 
