@@ -12,9 +12,11 @@
 # send `Connection: close` and hold no connection while they wait; the scheduler, the users' memory
 # and the request rate are then what is measured, and the script says so.
 # Usage: bench/users_100k.sh [USERS (default 100000)] [SECONDS (default 40)]
+#        WAIT="between: [4s, 6s]" bench/users_100k.sh   (the wait; default "constant: 5s")
 set -euo pipefail
 users=${1:-100000}
 secs=${2:-40}
+wait_spec=${WAIT:-"constant: 5s"}
 rate=10000
 . "$(dirname "$0")/lib.sh"
 bash "$bench_root/.ci/deps" build
@@ -35,12 +37,12 @@ users:
   Waiter:
     client: fast
 $headers
-    wait: {constant: 5s}
+    wait: {$wait_spec}
     tasks:
       - get: /bytes/100
 YAML
 
-echo "$users users, wait 5 s, spawn rate $rate/s, ${secs}s; connections: $mode"
+echo "$users users, wait {$wait_spec}, spawn rate $rate/s, ${secs}s; connections: $mode"
 curl -fsS "$SERVE_URL/__reset" >/dev/null
 "$LOADC" run "$bench_tmp/u.yaml" -H "$SERVE_URL" -u "$users" -r "$rate" -t "${secs}s" \
   --stop-timeout 10s --only-summary --json "$bench_tmp/r.json" >"$bench_tmp/out" 2>"$bench_tmp/err" &
