@@ -84,6 +84,24 @@ class SecretsCase(unittest.TestCase):
         # the server did receive the secret: it was sent, only not shown
         self.assertTrue(any(SECRET in t for t in self.server.stats()["targets"]))
 
+    def test_set_values_are_not_stored(self):
+        path = os.path.join(self.tmp, "s.yaml")
+        with open(path, "w") as f:
+            f.write(SCENARIO % (SECRET, "true", COOKIE))
+        other = "SET-ON-THE-COMMAND-LINE-41"
+        out = os.path.join(self.tmp, "r.json")
+        p = subprocess.run([LOADC, "run", path, "-H", self.server.url, "-i", "3", "--set",
+                            "api_key=" + other, "--json", out, "--html", out + ".html"],
+                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        for name in (out, out + ".html"):
+            with open(name) as f:
+                text = f.read()
+            self.assertNotIn(other, text)
+            self.assertIn("NAME=(hidden)", text)
+        self.assertNotIn(other, p.stdout + p.stderr)
+        self.assertTrue(any(other in t for t in self.server.stats()["targets"]))
+
     def test_without_secret_the_value_shows(self):
         text = self.run_all(secret=False)
         self.assertIn("bad key " + SECRET, text)
