@@ -115,6 +115,10 @@ int lc_http_send(struct lc_http_session *s, const struct lc_http_request *req, l
  * an errno value) fails every request the same way: writes one message that names the fix into
  * msg and returns true; false for other errors. Both clients use it, so reports read alike. */
 bool lc_http_resource_message(char *msg, size_t cap, int err);
+/* Sizes and durations as both clients' messages write them: "10 MiB", "1234 bytes"; "5s",
+ * "250ms", "1500us". */
+void lc_http_format_size(char *out, size_t cap, uint64_t n);
+void lc_http_format_duration(char *out, size_t cap, int64_t us);
 
 /* Monotonic clock in microseconds, the one response times are measured with. */
 int64_t lc_now_us(void);

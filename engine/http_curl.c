@@ -437,23 +437,6 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata) {
 
 /* ---- completion ---- */
 
-static void format_size(char *out, size_t cap, uint64_t n) {
-  static const struct { uint64_t unit; const char *name; } units[] = {
-      {1ull << 30, "GiB"}, {1ull << 20, "MiB"}, {1ull << 10, "KiB"}};
-  for (size_t i = 0; i < LC_ARRAY_LEN(units); i++)
-    if (n >= units[i].unit && n % units[i].unit == 0) {
-      snprintf(out, cap, "%llu %s", (unsigned long long)(n / units[i].unit), units[i].name);
-      return;
-    }
-  snprintf(out, cap, "%llu bytes", (unsigned long long)n);
-}
-
-static void format_duration(char *out, size_t cap, int64_t us) {
-  if (us % 1000000 == 0) snprintf(out, cap, "%llds", (long long)(us / 1000000));
-  else if (us % 1000 == 0) snprintf(out, cap, "%lldms", (long long)(us / 1000));
-  else snprintf(out, cap, "%lldus", (long long)us);
-}
-
 /* curl's message with a lower-case first letter, as the rest of loadc's messages. */
 static void curl_message(char *out, size_t cap, const char *prefix, const char *m) {
   snprintf(out, cap, "%s%s", prefix, m);
@@ -497,7 +480,7 @@ static enum lc_http_error map_error(struct lc_http_session *s, CURLcode rc, char
       curl_off_t lookup = 0, conn = 0;  /* both 0: the name lookup never ended */
       curl_easy_getinfo(s->easy, CURLINFO_NAMELOOKUP_TIME_T, &lookup);
       curl_easy_getinfo(s->easy, CURLINFO_CONNECT_TIME_T, &conn);
-      format_duration(buf, sizeof buf, s->timeout_us);
+      lc_http_format_duration(buf, sizeof buf, s->timeout_us);
       snprintf(msg, cap, "timeout after %s%s", buf,
                lookup == 0 && conn == 0 ? " (resolving the host name)" : "");
     } else {
@@ -578,7 +561,7 @@ static enum lc_http_error map_error(struct lc_http_session *s, CURLcode rc, char
     return LC_HTTP_EOTHER;
   case CURLE_WRITE_ERROR:
     if (s->toobig) {
-      format_size(buf, sizeof buf, s->max_body);
+      lc_http_format_size(buf, sizeof buf, s->max_body);
       snprintf(msg, cap, "response body larger than max_body (%s)", buf);
       return LC_HTTP_ETOOBIG;
     }

@@ -197,23 +197,6 @@ static void xfer_put(struct lc_fast_client *c, struct xfer *x) {
 
 /* ---- messages ---- */
 
-static void format_size(char *out, size_t cap, uint64_t n) {
-  static const struct { uint64_t unit; const char *name; } units[] = {
-      {1ull << 30, "GiB"}, {1ull << 20, "MiB"}, {1ull << 10, "KiB"}};
-  for (size_t i = 0; i < LC_ARRAY_LEN(units); i++)
-    if (n >= units[i].unit && n % units[i].unit == 0) {
-      snprintf(out, cap, "%llu %s", (unsigned long long)(n / units[i].unit), units[i].name);
-      return;
-    }
-  snprintf(out, cap, "%llu bytes", (unsigned long long)n);
-}
-
-static void format_duration(char *out, size_t cap, int64_t us) {
-  if (us % 1000000 == 0) snprintf(out, cap, "%llds", (long long)(us / 1000000));
-  else if (us % 1000 == 0) snprintf(out, cap, "%lldms", (long long)(us / 1000));
-  else snprintf(out, cap, "%lldus", (long long)us);
-}
-
 /* ---- connections ---- */
 
 static void on_conn_closed(uv_handle_t *h) { free(h->data); }
@@ -851,7 +834,7 @@ static bool on_body(struct lc_fast_session *s, const char *p, size_t n) {
   struct lc_buf *b = &x->body;
   if (n > x->rq->max_body || b->len > x->rq->max_body - n) {
     char size[64];
-    format_size(size, sizeof size, x->rq->max_body);
+    lc_http_format_size(size, sizeof size, x->rq->max_body);
     failf(s, LC_HTTP_ETOOBIG, "response body larger than max_body (%s)", size);
     return false;
   }
@@ -937,7 +920,7 @@ static void on_timeout(uv_timer_t *t) {
   struct lc_fast_session *s = x->s;
   if (!s || s->x != x || s->state != S_ACTIVE) return;
   char d[32];
-  format_duration(d, sizeof d, x->rq->timeout_us);
+  lc_http_format_duration(d, sizeof d, x->rq->timeout_us);
   failf(s, LC_HTTP_ETIMEDOUT, "timeout after %s", d);
 }
 
