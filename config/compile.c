@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -794,12 +793,6 @@ struct fast_check {
   struct lc_mark at;
 };
 
-static bool header_named(const struct lc_kvs *h, const char *name) {
-  for (size_t i = 0; i < h->n; i++)
-    if (strcasecmp(h->items[i].name, name) == 0) return true;
-  return false;
-}
-
 static void fast_blocker(void *ctx, const struct lc_request *r) {
   struct fast_check *fc = ctx;
   if (fc->blocker || !r->method) return; /* an empty `defaults` has no method */
@@ -813,8 +806,6 @@ static void fast_blocker(void *ctx, const struct lc_request *r) {
   else if (r->auth_kind == LC_AUTH_DIGEST) why = "digest auth";
   else if (r->client_cert) why = "a client certificate";
   else if (r->http_version == 2) why = "HTTP/2";
-  else if (r->needs_body && header_named(&r->headers, "Accept-Encoding"))
-    why = "a compressed body read by a check or capture";
   if (why) {
     fc->blocker = why;
     fc->at = r->mark;

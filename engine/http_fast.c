@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include <uv.h>
+#include <zlib.h>
 
 #include "engine/base/base.h"
 #include "engine/cookies.h"
@@ -98,6 +99,13 @@ struct xfer {
   struct lc_buf body;      /* the kept body */
   struct lc_buf url, url2; /* the current URL; the next one while a redirect is set up */
   struct lc_resp_parser p;
+  /* a kept body with Content-Encoding gzip or deflate is inflated as it arrives; the stream is
+   * set up by the first such response and reset for the next ones, freed with the transfer */
+  z_stream z;
+  bool z_ready;            /* z was initialised (inflateInit2) */
+  bool z_on;               /* the current response's body goes through z */
+  bool z_raw_ok;           /* deflate: a raw stream may still be tried (nothing consumed yet) */
+  bool z_end;              /* the compressed stream ended */
   char msg[MSG_MAX];
   struct lc_http_header hdrs[MAX_HEADERS];
   char head[HEAD_MAX];
@@ -173,6 +181,7 @@ static void xfer_free(uv_handle_t *h) {
   lc_buf_release(&x->url);
   lc_buf_release(&x->url2);
   lc_buf_release(&x->path);
+  if (x->z_ready) inflateEnd(&x->z);
   munmap(x, sizeof *x);
   client_unref(c);
 }
@@ -812,6 +821,29 @@ static const char *header_value(const struct xfer *x, const char *name) {
   return NULL;
 }
 
+/* 1 for gzip (or x-gzip), 2 for deflate, 0 for anything else (identity, several codings: the
+ * body is kept as it came). */
+static int content_coding(const char *v) {
+  if (!v) return 0;
+  while (*v == ' ' || *v == '\t') v++;
+  size_t n = strlen(v);
+  while (n && (v[n - 1] == ' ' || v[n - 1] == '\t')) n--;
+  if ((n == 4 && strncasecmp(v, "gzip", 4) == 0) || (n == 6 && strncasecmp(v, "x-gzip", 6) == 0))
+    return 1;
+  if (n == 7 && strncasecmp(v, "deflate", 7) == 0) return 2;
+  return 0;
+}
+
+/* Readies x->z for a new compressed body (gzip or zlib, detected): initialised once per
+ * transfer, reset afterwards. False when zlib could not (out of memory): kept undecoded. */
+static bool z_start(struct xfer *x) {
+  if (x->z_ready) return inflateReset2(&x->z, 15 + 32) == Z_OK;
+  memset(&x->z, 0, sizeof x->z);
+  if (inflateInit2(&x->z, 15 + 32) != Z_OK) return false;
+  x->z_ready = true;
+  return true;
+}
+
 static void on_headers(struct lc_fast_session *s) {
   struct xfer *x = s->x;
   x->headers_us = lc_now_us();
@@ -823,14 +855,20 @@ static void on_headers(struct lc_fast_session *s) {
     lc_cookie_jar_set(s->jar, x->host, x->path.data, false, x->hdrs[i].value, now);
   }
   x->redirect = x->rq->follow_redirects && is_redirect(x->p.status) && header_value(x, "Location");
+  x->z_on = false;
+  if (x->keep && !x->redirect) {
+    int enc = content_coding(header_value(x, "Content-Encoding"));
+    if (enc && z_start(x)) {
+      x->z_on = true;
+      x->z_raw_ok = enc == 2;
+      x->z_end = false;
+    }
+  }
 }
 
-/* Returns false when the request failed (too big). */
-static bool on_body(struct lc_fast_session *s, const char *p, size_t n) {
+/* Appends n bytes to the kept body. Returns false when the request failed (too big). */
+static bool keep_bytes(struct lc_fast_session *s, const char *p, size_t n) {
   struct xfer *x = s->x;
-  if (x->redirect) return true; /* a followed redirect's body is drained */
-  x->body_bytes += n;
-  if (!x->keep) return true;
   struct lc_buf *b = &x->body;
   if (n > x->rq->max_body || b->len > x->rq->max_body - n) {
     char size[64];
@@ -840,6 +878,72 @@ static bool on_body(struct lc_fast_session *s, const char *p, size_t n) {
   }
   lc_buf_append(b, p, n);
   return true;
+}
+
+static void bad_gzip(struct lc_fast_session *s, const char *why) {
+  failf(s, LC_HTTP_EPROTOCOL, "malformed response: bad gzip body (%s)", why);
+}
+
+/* Inflates n bytes of a compressed body into the kept body; body_bytes counts the decoded
+ * bytes. Returns false when the request failed (corrupt data, too big). Bytes after the end of
+ * the compressed stream are ignored. */
+static bool inflate_body(struct lc_fast_session *s, const char *p, size_t n) {
+  struct xfer *x = s->x;
+  z_stream *z = &x->z;
+  unsigned char out[16 * 1024];
+  const unsigned char *in = (const unsigned char *)p;
+  while (n > 0 && !x->z_end) {
+    uInt chunk = n > (1u << 30) ? 1u << 30 : (uInt)n;
+    z->next_in = (Bytef *)(uintptr_t)in;
+    z->avail_in = chunk;
+    for (;;) {
+      z->next_out = out;
+      z->avail_out = sizeof out;
+      int rc = inflate(z, Z_NO_FLUSH);
+      if (rc == Z_DATA_ERROR && x->z_raw_ok && z->total_out == 0 && in == (const unsigned char *)p &&
+          z->total_in == (uLong)(chunk - z->avail_in) && inflateReset2(z, -15) == Z_OK) {
+        /* `deflate` sent as a raw stream, without the zlib header, as some servers do */
+        x->z_raw_ok = false;
+        z->next_in = (Bytef *)(uintptr_t)in;
+        z->avail_in = chunk;
+        continue;
+      }
+      if (rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) {
+        bad_gzip(s, z->msg ? z->msg : rc == Z_MEM_ERROR ? "out of memory" : "invalid data");
+        return false;
+      }
+      size_t got = sizeof out - z->avail_out;
+      x->body_bytes += got;
+      if (got && !keep_bytes(s, (const char *)out, got)) return false;
+      if (rc == Z_STREAM_END) {
+        x->z_end = true;
+        break;
+      }
+      /* more output pending, or input left that inflate can still use */
+      if (z->avail_out == 0 || (rc == Z_OK && z->avail_in > 0)) continue;
+      break;
+    }
+    if (z->total_in > 0) x->z_raw_ok = false;
+    size_t used = chunk - z->avail_in;
+    if (x->z_end) break;
+    in += used;
+    n -= used;
+    if (used == 0 && z->avail_in > 0) { /* no progress with input left: cannot happen */
+      bad_gzip(s, "stalled");
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Returns false when the request failed (too big). */
+static bool on_body(struct lc_fast_session *s, const char *p, size_t n) {
+  struct xfer *x = s->x;
+  if (x->redirect) return true; /* a followed redirect's body is drained */
+  if (x->z_on) return inflate_body(s, p, n);
+  x->body_bytes += n;
+  if (!x->keep) return true;
+  return keep_bytes(s, p, n);
 }
 
 /* The next hop of a redirect. */
@@ -874,6 +978,10 @@ static void follow(struct lc_fast_session *s) {
 
 static void message_done(struct lc_fast_session *s, size_t leftover) {
   struct xfer *x = s->x;
+  if (x->z_on && !x->z_end && x->z.total_in > 0) {
+    bad_gzip(s, "truncated");
+    return;
+  }
   struct conn *k = s->conn;
   if (k) {
     k->responses++;
@@ -940,7 +1048,7 @@ int lc_fast_send(struct lc_fast_session *s, const struct lc_http_request *req, l
   x->rq = req;
   x->method = req->method;
   x->send_body = true;
-  x->drop_auth = x->toobig = x->retried = x->redirect = false;
+  x->drop_auth = x->toobig = x->retried = x->redirect = x->z_on = false;
   x->keep = req->keep_body && !req->stream;
   x->redirects = 0;
   x->start_us = lc_now_us();

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <uv.h>
+#include <zlib.h>
 
 #include "engine/base/base.h"
 #include "engine/http_fast.h"
@@ -1098,6 +1099,8 @@ struct mini {
   int accepted, answered;
   bool close_at_once;
   bool reset; /* resets each connection at its first bytes, without an answer */
+  const char *answer; /* the response sent instead of the 2-byte "ok" when set */
+  size_t answer_len;
 };
 
 struct mini_conn {
@@ -1151,6 +1154,7 @@ static void mini_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b) {
   if (!strstr(b->base, "\r\n\r\n")) return; /* requests are small: one read */
   static char answer[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
   uv_buf_t out = uv_buf_init(answer, sizeof answer - 1);
+  if (mc->m->answer) out = uv_buf_init((char *)mc->m->answer, (unsigned)mc->m->answer_len);
   mc->m->answered++;
   if (mc->m->close_at_once) {
     uv_try_write(st, &out, 1);
@@ -1159,7 +1163,8 @@ static void mini_read(uv_stream_t *st, ssize_t n, const uv_buf_t *b) {
   }
   uv_write_t *w = lc_xmalloc(sizeof *w);
   uv_write(w, st, &out, 1, mini_written);
-  uv_timer_start(&mc->timer, mini_on_timer, 50, 0);
+  /* a given answer may be large: the client's close ends the connection first */
+  uv_timer_start(&mc->timer, mini_on_timer, mc->m->answer ? 10000 : 50, 0);
 }
 
 static void mini_on_connection(uv_stream_t *server, int status) {
@@ -1223,6 +1228,188 @@ static void idle_connection_closed_by_server(void **state) {
   lc_fast_session_free(s);
   uv_close((uv_handle_t *)&m->server, mini_closed);
   run_for(f, 100); /* the second connection's close */
+}
+
+/* ---- compressed bodies ---- */
+
+/* data compressed with zlib: window_bits 15 + 16 for gzip, 15 for zlib, -15 for raw deflate.
+ * The result is the caller's (free). */
+static unsigned char *compress_with(const char *data, size_t n, int window_bits, size_t *out_len) {
+  z_stream z;
+  memset(&z, 0, sizeof z);
+  assert_int_equal(deflateInit2(&z, 6, Z_DEFLATED, window_bits, 8, Z_DEFAULT_STRATEGY), Z_OK);
+  size_t cap = deflateBound(&z, (uLong)n) + 64;
+  unsigned char *out = lc_xmalloc(cap);
+  z.next_in = (Bytef *)(uintptr_t)data;
+  z.avail_in = (uInt)n;
+  z.next_out = out;
+  z.avail_out = (uInt)cap;
+  assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+  *out_len = cap - z.avail_out;
+  deflateEnd(&z);
+  return out;
+}
+
+/* A response with `encoding` and body[0..n), framed by Content-Length, or chunked in pieces of
+ * 1000 bytes. */
+static void make_answer(struct lc_buf *b, const char *encoding, const unsigned char *body, size_t n,
+                        bool chunked) {
+  lc_buf_reset(b);
+  lc_buf_printf(b, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: %s\r\n",
+                encoding);
+  if (!chunked) {
+    lc_buf_printf(b, "Content-Length: %zu\r\n\r\n", n);
+    lc_buf_append(b, body, n);
+    return;
+  }
+  lc_buf_puts(b, "Transfer-Encoding: chunked\r\n\r\n");
+  for (size_t at = 0; at < n; at += 1000) {
+    size_t k = n - at < 1000 ? n - at : 1000;
+    lc_buf_printf(b, "%zx\r\n", k);
+    lc_buf_append(b, body + at, k);
+    lc_buf_puts(b, "\r\n");
+  }
+  lc_buf_puts(b, "0\r\n\r\n");
+}
+
+/* One request to the mini server answering b, on a new session. */
+static void mini_request(struct fx *f, struct mini *m, const char *url, const struct lc_buf *b,
+                         bool keep, uint64_t max_body, struct result *r) {
+  m->answer = b->data;
+  m->answer_len = b->len;
+  struct lc_fast_session *s = lc_fast_session_new(f->c);
+  struct lc_http_request q = get_req(url);
+  q.keep_body = keep;
+  q.max_body = max_body;
+  do_req(f, s, &q, r);
+  lc_fast_session_free(s);
+}
+
+/* A kept body with Content-Encoding gzip, x-gzip or deflate (zlib or raw) is decoded as it
+ * arrives: the body and body_bytes are the decoded ones, max_body applies to the decoded size,
+ * a corrupt or truncated body fails; a body not kept is drained as it came. */
+static void compressed_bodies(void **state) {
+  struct fx *f = *state;
+  struct mini *m = lc_xcalloc(1, sizeof *m); /* freed when its handle closes */
+  uv_tcp_init(&f->loop, &m->server);
+  m->server.data = m;
+  struct sockaddr_in a;
+  uv_ip4_addr("127.0.0.1", 0, &a);
+  assert_int_equal(uv_tcp_bind(&m->server, (const struct sockaddr *)&a, 0), 0);
+  assert_int_equal(uv_listen((uv_stream_t *)&m->server, 16, mini_on_connection), 0);
+  int len = sizeof a;
+  uv_tcp_getsockname(&m->server, (struct sockaddr *)&a, &len);
+  char url[256];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/", ntohs(a.sin_port));
+  struct lc_buf b;
+  lc_buf_init(&b, 0);
+  struct result r;
+  size_t jn = strlen(json_doc), zn;
+
+  /* gzip JSON with Content-Length */
+  unsigned char *gz = compress_with(json_doc, jn, 15 + 16, &zn);
+  assert_true(zn < jn);
+  make_answer(&b, "gzip", gz, zn, false);
+  mini_request(f, m, url, &b, true, 1024 * 1024, &r);
+  assert_int_equal(r.error, LC_HTTP_OK);
+  assert_int_equal(r.status, 200);
+  assert_int_equal(r.body_len, jn);
+  assert_string_equal(r.body, json_doc);
+  assert_int_equal(r.body_bytes, jn);
+  result_release(&r);
+
+  /* max_body applies to the decoded size: the compressed body fits, the decoded one does not */
+  mini_request(f, m, url, &b, true, jn - 1, &r);
+  assert_int_equal(r.error, LC_HTTP_ETOOBIG);
+  assert_int_equal(r.status, 200);
+  char expect[128];
+  snprintf(expect, sizeof expect, "response body larger than max_body (%zu bytes)", jn - 1);
+  assert_string_equal(r.msg, expect);
+  assert_null(r.body);
+  result_release(&r);
+  mini_request(f, m, url, &b, true, jn, &r); /* exactly max_body is not too big */
+  assert_int_equal(r.error, LC_HTTP_OK);
+  assert_int_equal(r.body_len, jn);
+  result_release(&r);
+
+  /* not kept: drained undecoded */
+  mini_request(f, m, url, &b, false, 1024 * 1024, &r);
+  assert_int_equal(r.error, LC_HTTP_OK);
+  assert_int_equal(r.body_bytes, zn);
+  assert_null(r.body);
+  result_release(&r);
+
+  /* corrupt: the gzip header, then garbage */
+  unsigned char bad[64];
+  memcpy(bad, gz, 10);
+  memset(bad + 10, 0xff, sizeof bad - 10);
+  make_answer(&b, "gzip", bad, sizeof bad, false);
+  mini_request(f, m, url, &b, true, 1024 * 1024, &r);
+  assert_int_equal(r.error, LC_HTTP_EPROTOCOL);
+  assert_int_equal(strncmp(r.msg, "malformed response: bad gzip body (", 35), 0);
+  assert_null(r.body);
+  result_release(&r);
+  /* not kept, the same corrupt body is not looked at */
+  mini_request(f, m, url, &b, false, 1024 * 1024, &r);
+  assert_int_equal(r.error, LC_HTTP_OK);
+  assert_int_equal(r.body_bytes, sizeof bad);
+  result_release(&r);
+
+  /* truncated: the stream never ends */
+  make_answer(&b, "gzip", gz, zn - 8, false);
+  mini_request(f, m, url, &b, true, 1024 * 1024, &r);
+  assert_int_equal(r.error, LC_HTTP_EPROTOCOL);
+  assert_string_equal(r.msg, "malformed response: bad gzip body (truncated)");
+  result_release(&r);
+  free(gz);
+
+  /* a large body (many reads, decoded output larger than one inflate buffer), chunked, x-gzip */
+  struct lc_buf big;
+  lc_buf_init(&big, 0);
+  for (int i = 0; i < 40000; i++) lc_buf_printf(&big, "line %d of the body %d\n", i, i * 7919 % 1000);
+  gz = compress_with(big.data, big.len, 15 + 16, &zn);
+  assert_true(zn > 3 * 16 * 1024);
+  make_answer(&b, "X-Gzip", gz, zn, true);
+  mini_request(f, m, url, &b, true, 10 * 1024 * 1024, &r);
+  assert_int_equal(r.error, LC_HTTP_OK);
+  assert_int_equal(r.body_len, big.len);
+  assert_int_equal(r.body_bytes, big.len);
+  assert_memory_equal(r.body, big.data, big.len);
+  result_release(&r);
+  mini_request(f, m, url, &b, true, 100 * 1024, &r);
+  assert_int_equal(r.error, LC_HTTP_ETOOBIG);
+  assert_string_equal(r.msg, "response body larger than max_body (100 KiB)");
+  result_release(&r);
+  free(gz);
+
+  /* deflate: zlib-wrapped, and raw */
+  gz = compress_with(json_doc, jn, 15, &zn);
+  make_answer(&b, "deflate", gz, zn, false);
+  mini_request(f, m, url, &b, true, 1024 * 1024, &r);
+  assert_int_equal(r.error, LC_HTTP_OK);
+  assert_string_equal(r.body, json_doc);
+  assert_int_equal(r.body_bytes, jn);
+  result_release(&r);
+  free(gz);
+  gz = compress_with(json_doc, jn, -15, &zn);
+  make_answer(&b, "deflate", gz, zn, false);
+  mini_request(f, m, url, &b, true, 1024 * 1024, &r);
+  assert_int_equal(r.error, LC_HTTP_OK);
+  assert_string_equal(r.body, json_doc);
+  result_release(&r);
+  free(gz);
+
+  /* another coding is kept as it came */
+  make_answer(&b, "br", (const unsigned char *)"abc", 3, false);
+  mini_request(f, m, url, &b, true, 1024 * 1024, &r);
+  assert_int_equal(r.error, LC_HTTP_OK);
+  assert_string_equal(r.body, "abc");
+  result_release(&r);
+
+  lc_buf_release(&big);
+  lc_buf_release(&b);
+  uv_close((uv_handle_t *)&m->server, mini_closed);
+  run_for(f, 100);
 }
 
 /* The server's count of requests "METHOD /path" since its last reset (fetched on st). */
@@ -1497,6 +1684,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(free_from_callback, setup, teardown),
       cmocka_unit_test_setup_teardown(idle_connection_closed_by_server, setup, teardown),
       cmocka_unit_test_setup_teardown(closed_connection_retried_once, setup, teardown),
+      cmocka_unit_test_setup_teardown(compressed_bodies, setup, teardown),
       cmocka_unit_test_setup_teardown(reset_while_sending, setup, teardown),
       cmocka_unit_test(idle_session_is_small),
       cmocka_unit_test_setup_teardown(immediate_failures_do_not_starve_the_loop, setup, teardown),
