@@ -25,7 +25,7 @@ enum {
   OPT_USERS = 1, OPT_SPAWN_RATE, OPT_RUN_TIME, OPT_HOST,
   OPT_STOP_TIMEOUT, OPT_CSV, OPT_CSV_FULL_HISTORY, OPT_HTML, OPT_JSON, OPT_JUNIT,
   OPT_ONLY_SUMMARY, OPT_RESET_STATS, OPT_EXIT_CODE_ON_ERROR, OPT_ITERATIONS, OPT_USER_CLASSES,
-  OPT_THREADS, OPT_SEED, OPT_SINGLE_USER, OPT_QUIET, OPT_LOGLEVEL,
+  OPT_THREADS, OPT_SEED, OPT_SINGLE_USER, OPT_QUIET, OPT_LOGLEVEL, OPT_CLIENT,
 };
 
 static const struct lc_opt run_opts[] = {
@@ -41,6 +41,7 @@ static const struct lc_opt run_opts[] = {
     {OPT_RESET_STATS, "reset-stats", 0, LC_OPT_FLAG, NULL, "reset statistics when spawning completes"},
     {OPT_THREADS, "threads", 0, LC_OPT_VALUE, "N", "worker threads (default: one per core)"},
     {OPT_SEED, "seed", 0, LC_OPT_VALUE, "N", "seed for every random choice (reproducible runs)"},
+    {OPT_CLIENT, "client", 0, LC_OPT_VALUE, "C", "HTTP client for every class: auto, fast or curl"},
     {LC_OPT_SET, "set", 0, LC_OPT_VALUE, "NAME=VALUE", "override a scenario variable"},
     {OPT_SINGLE_USER, "single-user", 0, LC_OPT_OPTIONAL, "CLASS", "run one user and print each request"},
     {OPT_CSV, "csv", 0, LC_OPT_VALUE, "PREFIX", "write PREFIX_stats.csv and friends"},
@@ -254,6 +255,15 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
       ro.seed = (uint64_t)n;
       ro.has_seed = true;
       break;
+    case OPT_CLIENT:
+      if (strcmp(v, "auto") == 0) ro.client = LC_CLIENT_AUTO;
+      else if (strcmp(v, "fast") == 0) ro.client = LC_CLIENT_FAST;
+      else if (strcmp(v, "curl") == 0) ro.client = LC_CLIENT_CURL;
+      else {
+        rc = bad_value("client", "expected auto, fast or curl");
+        goto out;
+      }
+      break;
     case OPT_SINGLE_USER:
       ro.single_user = true;
       ro.single_user_class = v;
@@ -349,6 +359,10 @@ static int run_run(const struct lc_command *self, int argc, char **argv) {
       goto out;
     }
   }
+  for (size_t i = 0; ro.client == LC_CLIENT_FAST && i < plan->nclasses; i++)
+    if (!plan->classes[i].fast_ok)
+      lc_log(LC_LOG_WARN, "--client fast: class '%s' keeps curl (%s)", plan->classes[i].name,
+             plan->classes[i].client_reason);
   if (plan->insecure.file)
     lc_log(LC_LOG_WARN, "TLS certificate verification is off (verify_tls: false at %s:%u): the "
                         "target's identity is not checked", plan->insecure.file, plan->insecure.line);

@@ -819,6 +819,7 @@ static void settle_client(struct cc *c, struct lc_user_class *uc, const struct l
   const char *host = uc->host ? uc->host : c->plan->host;
   if (host && strncmp(host, "https://", 8) == 0) fc.blocker = "an https host";
   lc_class_each_request(uc, fast_blocker, &fc);
+  uc->fast_ok = !fc.blocker;
   char buf[256];
   switch (uc->client_asked) {
   case LC_CLIENT_CURL:

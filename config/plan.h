@@ -250,6 +250,7 @@ struct lc_user_class {
   enum lc_client client_asked; /* as written */
   enum lc_client client;       /* chosen: FAST or CURL */
   const char *client_reason;   /* why, for `loadc graph` */
+  bool fast_ok;                /* every request is within the fast client (--client fast) */
   struct lc_kvs headers;       /* defaults' and class headers (already in its requests) */
   struct lc_steps on_start, on_stop;
   struct lc_taskset root;      /* the class's tasks and wait */

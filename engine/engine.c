@@ -1270,8 +1270,10 @@ int lc_engine_run(const struct lc_plan *plan, const struct lc_run_opts *opts,
   for (size_t i = 0; i < e->nclasses; i++) {
     e->class_hosts[i] = class_host(plan, &plan->classes[i], &e->o);
     /* the compiler chose by the requests; an https host given at run time goes to curl */
-    e->class_fast[i] = plan->classes[i].client == LC_CLIENT_FAST && e->class_hosts[i] &&
-                       strncmp(e->class_hosts[i], "http://", 7) == 0;
+    bool fast = e->o.client == LC_CLIENT_AUTO ? plan->classes[i].client == LC_CLIENT_FAST
+                : e->o.client == LC_CLIENT_FAST ? plan->classes[i].fast_ok
+                                                : false;
+    e->class_fast[i] = fast && e->class_hosts[i] && strncmp(e->class_hosts[i], "http://", 7) == 0;
     e->any_fast = e->any_fast || e->class_fast[i];
   }
   e->response_keep = lc_plan_response_needs(plan);

@@ -48,6 +48,8 @@ struct lc_run_opts {
   unsigned threads;              /* 0: one per core */
   bool has_seed;
   uint64_t seed;
+  enum lc_client client;         /* --client: AUTO keeps each class's choice; CURL forces curl;
+                                    FAST the fast client wherever its requests allow */
   const char *const *user_classes; /* --user-classes: spawn only these (NULL: all) */
   bool single_user;              /* --single-user: one user, a line per request on `out` */
   const char *single_user_class; /* its class, NULL: the first */

@@ -293,6 +293,14 @@ class FaultCase(unittest.TestCase):
 class Matrix(FaultCase):
     """One test per fault."""
 
+    def test_client_option_overrides_the_scenario(self):
+        # `--client` picks the client whatever the scenario says: the two word a malformed
+        # status line differently, so the message tells which one ran
+        other = "curl" if self.CLIENT == "fast" else "fast"
+        r = self.run_loadc(self.scenario("/bad-status"), self.target.url, "--client", other)
+        self.assertEqual(r.rc, 1, r)
+        self.assert_errors(r, {globals()["EXPECT_" + other]["/bad-status"]: r.requests})
+
     def test_connection_refused(self):
         # Nothing listens (a bound socket that does not listen holds the port), so no target
         # counts: every request loadc made failed, with one message.

@@ -190,6 +190,8 @@ class RunCase(unittest.TestCase):
     def args(self, scenario, args, host):
         path = scenario if os.path.isfile(scenario) else self.scenario(scenario)
         cmd = [LOADC, "run", path] + [str(a) for a in args]
+        if os.environ.get("LC_E2E_CLIENT"):  # e2e_run_curl: the same tests on the other client
+            cmd += ["--client", os.environ["LC_E2E_CLIENT"]]
         if host:
             cmd += ["-H", self.server.url]
         return cmd
