@@ -105,7 +105,7 @@ struct lc_http_session {
   enum lc_http_error derr;              /* S_DEFERRED: the failure to report */
   /* options as last set on the easy handle, so only changes are set */
   long o_timeout_ms, o_follow, o_verify, o_version;
-  bool o_auth, o_cert;
+  bool o_auth, o_cert, o_decode;
   char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -952,6 +952,16 @@ static CURLcode set_request(struct lc_http_session *s, const struct lc_http_requ
     SET(CURLOPT_USERNAME, req->auth_user);
     SET(CURLOPT_PASSWORD, req->auth_user ? req->auth_password : NULL);
     s->o_auth = req->auth_user != NULL;
+  }
+  /* a compressed body is decoded (as the fast client does) only when a check or capture reads
+   * it and the scenario asked for compression; curl's own Accept-Encoding yields to the
+   * scenario's header */
+  bool decode = false;
+  for (size_t i = 0; req->keep_body && i < req->nheaders; i++)
+    if (strcasecmp(req->headers[i].name, "Accept-Encoding") == 0) decode = true;
+  if (decode != s->o_decode) {
+    SET(CURLOPT_ACCEPT_ENCODING, decode ? "" : (const char *)NULL);
+    s->o_decode = decode;
   }
   if (req->client_cert || req->client_key || s->o_cert) {
     SET(CURLOPT_SSLCERT, req->client_cert);

@@ -25,6 +25,7 @@ Anything else: 404.
 """
 
 import collections
+import gzip
 import socket
 import ssl
 import struct
@@ -33,6 +34,7 @@ import threading
 
 HOST = "127.0.0.1"
 BIG = 100 * 1000 * 1000
+GZIP_JSON = b'{"count": 3, "items": ["a", "b", "c"]}'  # /gzip's body before compression
 _BLOCK = b"x" * 65536
 
 
@@ -227,6 +229,11 @@ class FaultyServer:
         if path == "/http10":
             c.sendall(h("200 OK", [("Content-Length", 2)], version="HTTP/1.0") + b"ok")
             return False
+        if path == "/gzip":
+            body = gzip.compress(GZIP_JSON)
+            c.sendall(h("200 OK", [("Content-Length", len(body)), ("Content-Encoding", "gzip"),
+                                   ("Content-Type", "application/json")]) + body)
+            return True
         if path == "/close":
             c.sendall(h("200 OK", [("Content-Length", 2), ("Connection", "close")]) + b"ok")
             return False

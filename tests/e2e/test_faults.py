@@ -293,6 +293,25 @@ class FaultCase(unittest.TestCase):
 class Matrix(FaultCase):
     """One test per fault."""
 
+    def test_gzip_body_read_by_a_check_is_decoded(self):
+        # the scenario asks for gzip; a check reads the body: both clients decode it (the
+        # content size counted is the decoded one); a body nobody reads is counted as received
+        import gzip as gz
+        from faulty import GZIP_JSON
+        for check, size in (("\n        check: {json: {\"$.count\": 3}}", len(GZIP_JSON)),
+                            ("", len(gz.compress(GZIP_JSON)))):
+            p = os.path.join(self.tmp, "g.yaml")
+            with open(p, "w") as f:
+                f.write("users:\n  U:\n    client: %s\n    tasks:\n      - get: /gzip\n"
+                        "        headers: {Accept-Encoding: gzip}%s\n" % (self.CLIENT, check))
+            r = self.run_loadc(p, self.target.url)
+            self.assertEqual(r.rc, 0, r)
+            self.assertEqual(r.failures, 0, r)
+            agg = r.doc["aggregated"]
+            self.assertGreater(agg["num_requests"], 0, r)
+            # gzip output of the same input has the same length: the undecoded size is exact
+            self.assertEqual(agg["total_content_length"], size * agg["num_requests"], (check, r))
+
     def test_client_option_overrides_the_scenario(self):
         # `--client` picks the client whatever the scenario says: the two word a malformed
         # status line differently, so the message tells which one ran
