@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "engine/base/base.h"
+#include "report/file.h"
 
 static const char stats_header[] =
     "Type,Name,Request Count,Failure Count,Median Response Time,Average Response Time,"
@@ -276,64 +277,6 @@ static char *path_of(const char *prefix, int which) {
   return p;
 }
 
-/* mkdir -p of the directory part of `prefix` (nothing when it has none). */
-static int make_dirs(const char *prefix, char *err, size_t errlen) {
-  const char *slash = strrchr(prefix, '/');
-  if (!slash || slash == prefix) return 0;
-  char *dir = lc_xstrdup(prefix);
-  dir[slash - prefix] = '\0';
-  int rc = 0;
-  for (char *q = dir + 1;; q++) {
-    if (*q != '/' && *q != '\0') continue;
-    char c = *q;
-    *q = '\0';
-    struct stat st;
-    if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-      rc = fail(err, errlen, "create directory", dir, errno);
-    } else if (stat(dir, &st) != 0) {
-      rc = fail(err, errlen, "create directory", dir, errno);
-    } else if (!S_ISDIR(st.st_mode)) {
-      rc = fail(err, errlen, "create directory", dir, ENOTDIR);
-    }
-    *q = c;
-    if (rc != 0 || c == '\0') break;
-  }
-  free(dir);
-  return rc;
-}
-
-/* Writes `path` through `fn` into PATH.tmp.PID and renames it over PATH. */
-static int write_atomic(const char *path, void (*fn)(FILE *, const struct snap *),
-                        const struct snap *s, char *err, size_t errlen) {
-  size_t n = strlen(path) + 32;
-  char *tmp = lc_xmalloc(n);
-  snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-  int rc = 0;
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-  if (fd < 0) {
-    rc = fail(err, errlen, "write", path, errno);
-    goto out;
-  }
-  FILE *f = fdopen(fd, "w");
-  if (!f) {
-    rc = fail(err, errlen, "write", path, errno);
-    close(fd);
-    unlink(tmp);
-    goto out;
-  }
-  fn(f, s);
-  int werr = ferror(f) ? EIO : 0;
-  if (fclose(f) != 0 && !werr) werr = errno ? errno : EIO;
-  if (!werr && rename(tmp, path) != 0) werr = errno;
-  if (werr) {
-    rc = fail(err, errlen, "write", path, werr);
-    unlink(tmp);
-  }
-out:
-  free(tmp);
-  return rc;
-}
-
 typedef void (*writer_fn)(FILE *, const struct snap *);
 static const writer_fn writers[F_COUNT] = {write_stats, write_history, write_failures,
                                            write_exceptions, write_intended};
@@ -341,11 +284,17 @@ static const writer_fn writers[F_COUNT] = {write_stats, write_history, write_fai
 /* Writes the files of `prefix` whose bit is set in `mask`. */
 static int write_files(const char *prefix, unsigned mask, const struct snap *s, char *err,
                        size_t errlen) {
-  int rc = make_dirs(prefix, err, errlen);
+  int rc = lc_report_mkdirs(prefix, err, errlen);
   for (int i = 0; rc == 0 && i < F_COUNT; i++) {
     if (!(mask & (1u << i))) continue;
-    char *path = path_of(prefix, i);
-    rc = write_atomic(path, writers[i], s, err, errlen);
+    char *path = path_of(prefix, i), *tmp;
+    FILE *f = lc_report_tmp_open(path, &tmp, err, errlen);
+    if (!f) {
+      rc = LC_EIO;
+    } else {
+      writers[i](f, s);
+      rc = lc_report_tmp_commit(f, tmp, path, true, err, errlen);
+    }
     free(path);
   }
   return rc;

@@ -32,7 +32,7 @@
  *     histogram's count, corrected samples included. Written only when some entry has them;
  *     otherwise a file of that name (left by an earlier run with the prefix) is removed.
  *
- * Files are written to PATH.tmp.PID in the same directory and renamed over PATH, so a reader
+ * Files are written as report/file.h says (a temporary file beside, renamed over), so a reader
  * never sees a half-written file; the directories of the prefix are created (mkdir -p). Errors
  * are returned as LC_EIO with a message ("cannot write 'x_stats.csv': Permission denied") in
  * the caller's buffer; nothing is printed. */

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine/base/base.h"
+#include "report/file.h"
 
 #define MAX_POINTS 2000   /* per series */
 #define CW 860.0          /* chart geometry (SVG user units) */
@@ -548,85 +549,15 @@ int lc_report_html_fwrite(FILE *f, const struct lc_result *r) {
 
 /* ---- files ---- */
 
-static int fail(char *err, size_t errlen, const char *what, const char *path, int e) {
-  if (errlen) snprintf(err, errlen, "cannot %s '%s': %s", what, path, strerror(e));
-  return LC_EIO;
-}
-
-/* Creates the directories above `path` (mkdir -p of its dirname). */
-static int make_parents(const char *path, char *err, size_t errlen) {
-  char *p = lc_xstrdup(path);
-  int rc = 0;
-  for (char *s = strchr(p + 1, '/'); s && p[0]; s = strchr(s + 1, '/')) {
-    *s = '\0';
-    struct stat st;
-    if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-      rc = fail(err, errlen, "create directory", p, errno);
-    } else if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
-      rc = fail(err, errlen, "create directory", p, ENOTDIR);
-    }
-    *s = '/';
-    if (rc) break;
-  }
-  free(p);
-  return rc;
-}
-
-/* Creates (truncating) the temporary file beside `path`; its name goes to *tmp (freed by the
- * caller). Returns the stream or NULL with a message. */
-static FILE *open_temp(const char *path, char **tmp, char *err, size_t errlen) {
-  struct stat st;
-  *tmp = NULL;
-  if (!*path) {
-    fail(err, errlen, "write", path, ENOENT);
-    return NULL;
-  }
-  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-    fail(err, errlen, "write", path, EISDIR);
-    return NULL;
-  }
-  if (make_parents(path, err, errlen) != 0) return NULL;
-  *tmp = lc_xasprintf("%s.tmp%ld", path, (long)getpid());
-  int fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC, 0666);
-  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-  if (!f) {
-    fail(err, errlen, "write", path, errno);
-    if (fd >= 0) {
-      close(fd);
-      unlink(*tmp);
-    }
-    free(*tmp);
-    *tmp = NULL;
-  }
-  return f;
-}
-
 int lc_report_html_check(const char *path, char *err, size_t errlen) {
-  char *tmp;
-  FILE *f = open_temp(path, &tmp, err, errlen);
-  if (!f) return LC_EIO;
-  fclose(f);
-  unlink(tmp);
-  free(tmp);
-  return 0;
+  return lc_report_check_writable(path, err, errlen);
 }
 
 int lc_report_html_write(const char *path, const struct lc_result *r, char *err, size_t errlen) {
   char *tmp;
-  FILE *f = open_temp(path, &tmp, err, errlen);
+  FILE *f = lc_report_tmp_open(path, &tmp, err, errlen);
   if (!f) return LC_EIO;
-  int rc = lc_report_html_fwrite(f, r);
-  int e = errno;
-  if (fclose(f) != 0 && rc == 0) {
-    rc = LC_EIO;
-    e = errno;
-  }
-  if (rc != 0) {
-    fail(err, errlen, "write", tmp, e ? e : EIO);
-  } else if (rename(tmp, path) != 0) {
-    rc = fail(err, errlen, "rename the report to", path, errno);
-  }
-  if (rc != 0) unlink(tmp);
-  free(tmp);
-  return rc;
+  int ok = lc_report_html_fwrite(f, r) == 0;
+  if (!ok) snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno ? errno : EIO));
+  return lc_report_tmp_commit(f, tmp, path, ok, err, errlen);
 }

@@ -303,100 +303,16 @@ static void errf(char *err, size_t errlen, const char *fmt, ...) {
   va_end(ap);
 }
 
-/* mkdir -p of the directory part of `path`. */
-static int make_parents(const char *path, char *err, size_t errlen) {
-  char *dir = lc_xstrdup(path);
-  int rc = 0;
-  char *slash = strrchr(dir, '/');
-  if (!slash || slash == dir) goto out;
-  *slash = '\0';
-  for (char *p = dir + 1;; p++) {
-    bool end = *p == '\0';
-    if (*p == '/' || end) {
-      *p = '\0';
-      if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        errf(err, errlen, "cannot create directory '%s': %s", dir, strerror(errno));
-        rc = LC_EIO;
-        goto out;
-      }
-      if (end) break;
-      *p = '/';
-    }
-  }
-  struct stat st;
-  if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-    errf(err, errlen, "'%s' is not a directory", dir);
-    rc = LC_EIO;
-  }
-out:
-  free(dir);
-  return rc;
-}
-
-/* Opens a new temporary file beside `path` (mode 0666 less the umask, like the file it will
- * become); *tmp gets its name (caller frees). */
-static FILE *open_temp(const char *path, char **tmp, char *err, size_t errlen) {
-  if (make_parents(path, err, errlen) != 0) return NULL;
-  int fd = -1;
-  for (unsigned i = 0; fd < 0 && i < 100; i++) {
-    *tmp = lc_xasprintf("%s.tmp.%ld.%u", path, (long)getpid(), i);
-    fd = open(*tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0) {
-      int e = errno;
-      free(*tmp);
-      *tmp = NULL;
-      errno = e;
-      if (e != EEXIST) break;
-    }
-  }
-  FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-  if (!f) {
-    errf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
-    if (fd >= 0) {
-      close(fd);
-      unlink(*tmp);
-      free(*tmp);
-      *tmp = NULL;
-    }
-  }
-  return f;
-}
-
-int lc_report_check_writable(const char *path, char *err, size_t errlen) {
-  char *tmp = NULL;
-  FILE *f = open_temp(path, &tmp, err, errlen);
-  if (!f) return LC_EIO;
-  fclose(f);
-  unlink(tmp);
-  free(tmp);
-  struct stat st;
-  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-    errf(err, errlen, "cannot write '%s': it is a directory", path);
-    return LC_EIO;
-  }
-  return 0;
-}
-
 int lc_report_json_write(const char *path, const struct lc_result *r, char *err, size_t errlen) {
-  char *tmp = NULL;
-  FILE *f = open_temp(path, &tmp, err, errlen);
+  char *tmp;
+  FILE *f = lc_report_tmp_open(path, &tmp, err, errlen);
   if (!f) return LC_EIO;
   json_t *doc = result_json(r);
   int bad = json_dumpf(doc, f, DUMP_FLAGS) != 0;
   json_decref(doc);
   bad |= fputc('\n', f) == EOF;
-  bad |= fclose(f) != 0;
-  int e = errno;
-  if (!bad && rename(tmp, path) != 0) {
-    bad = 1;
-    e = errno;
-  }
-  if (bad) {
-    errf(err, errlen, "cannot write '%s': %s", path, strerror(e));
-    unlink(tmp);
-  }
-  free(tmp);
-  return bad ? LC_EIO : 0;
+  if (bad) errf(err, errlen, "cannot write '%s': %s", path, strerror(errno ? errno : EIO));
+  return lc_report_tmp_commit(f, tmp, path, !bad, err, errlen);
 }
 
 /* ---- loading ---- */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "engine/base/base.h"
+#include "report/file.h"
 #include "report/result.h"
 
 #define LC_RESULT_FORMAT_NAME "loadc-result"
@@ -24,10 +25,6 @@ int lc_report_json_write(const char *path, const struct lc_result *r, char *err,
 /* The same document as a string the caller frees (for tests and tools). */
 char *lc_report_json_dumps(const struct lc_result *r);
 
-/* Checks, before a run, that a report can be written at `path`: creates the missing parent
- * directories and creates and removes a temporary file beside it. Returns 0, or LC_EIO with a
- * message in err. Any report writer may use it. */
-int lc_report_check_writable(const char *path, char *err, size_t errlen);
 
 /* A result loaded from a file: `result` points into the rest, all of it owned here. */
 struct lc_report_doc {

@@ -14,78 +14,13 @@
 #include <unistd.h>
 
 #include "engine/base/base.h"
+#include "report/file.h"
 #include "report/thresholds.h"
 
 /* ---- files ---- */
 
-/* Creates the missing directories above `path` (mkdir -p of its dirname). */
-static int mkdir_parents(const char *path, char *err, size_t errlen) {
-  char *dir = lc_xstrdup(path);
-  char *slash = strrchr(dir, '/');
-  int rc = 0;
-  if (!slash || slash == dir) goto out;
-  *slash = '\0';
-  for (char *p = dir + 1;; p++) {
-    if (*p != '/' && *p != '\0') continue;
-    char c = *p;
-    *p = '\0';
-    struct stat st;
-    if (stat(dir, &st) != 0) {
-      if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        snprintf(err, errlen, "cannot create directory '%s': %s", dir, strerror(errno));
-        rc = -1;
-        goto out;
-      }
-    } else if (!S_ISDIR(st.st_mode)) {
-      snprintf(err, errlen, "'%s' is not a directory", dir);
-      rc = -1;
-      goto out;
-    }
-    *p = c;
-    if (c == '\0') break;
-  }
-out:
-  free(dir);
-  return rc;
-}
-
-/* Opens a new temporary file beside `path`; *tmp gets its name (free it). */
-static FILE *open_temp(const char *path, char **tmp, char *err, size_t errlen) {
-  struct stat st;
-  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-    snprintf(err, errlen, "'%s' is a directory", path);
-    return NULL;
-  }
-  if (mkdir_parents(path, err, errlen) != 0) return NULL;
-  *tmp = lc_xasprintf("%s.tmp.XXXXXX", path);
-  int fd = mkstemp(*tmp);
-  if (fd < 0) {
-    snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    free(*tmp);
-    *tmp = NULL;
-    return NULL;
-  }
-  /* mkstemp makes it 0600; a report is as readable as any file the user writes */
-  if (fchmod(fd, 0644) != 0) lc_log(LC_LOG_DEBUG, "could not chmod '%s'", *tmp);
-  FILE *f = fdopen(fd, "w");
-  if (!f) {
-    snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    close(fd);
-    unlink(*tmp);
-    free(*tmp);
-    *tmp = NULL;
-  }
-  return f;
-}
-
 int lc_report_junit_prepare(const char *path, char *err, size_t errlen) {
-  char *tmp = NULL;
-  FILE *f = open_temp(path, &tmp, err, errlen);
-  if (!f) return -1;
-  fclose(f);
-  unlink(tmp);
-  free(tmp);
-  return 0;
+  return lc_report_check_writable(path, err, errlen) == 0 ? 0 : -1;
 }
 
 /* ---- XML text ---- */
@@ -298,24 +233,9 @@ static void write_report(FILE *f, const struct lc_result *r) {
 }
 
 int lc_report_junit_write(const char *path, const struct lc_result *r, char *err, size_t errlen) {
-  char *tmp = NULL;
-  FILE *f = open_temp(path, &tmp, err, errlen);
+  char *tmp;
+  FILE *f = lc_report_tmp_open(path, &tmp, err, errlen);
   if (!f) return -1;
   write_report(f, r);
-  bool bad = ferror(f) != 0;
-  if (fclose(f) != 0) bad = true;
-  if (bad) {
-    snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno ? errno : EIO));
-    goto fail;
-  }
-  if (rename(tmp, path) != 0) {
-    snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
-    goto fail;
-  }
-  free(tmp);
-  return 0;
-fail:
-  unlink(tmp);
-  free(tmp);
-  return -1;
+  return lc_report_tmp_commit(f, tmp, path, true, err, errlen) == 0 ? 0 : -1;
 }
